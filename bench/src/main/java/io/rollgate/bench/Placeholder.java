@@ -1,0 +1,1 @@
+package io.rollgate.bench; final class Placeholder { private Placeholder() {} }

@@ -1,0 +1,82 @@
+package io.rollgate.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rollgate.error.InvalidInputException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import org.erdtman.jcs.JsonCanonicalizer;
+
+/**
+ * RFC 8785 (JCS) canonical form and SHA-256 state hashes. Canonicalisation is delegated to the
+ * reference Java implementation; only the I-JSON number check is ours, because JCS maps every
+ * number to an IEEE double and an integer beyond 2^53 would silently hash as a different value.
+ */
+public final class Canonical {
+  private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+  private Canonical() {}
+
+  /** The canonical text of {@code node}. */
+  public static String canonicalize(JsonNode node) {
+    try {
+      return new JsonCanonicalizer(Json.write(node)).getEncodedString();
+    } catch (IOException e) {
+      throw new IllegalStateException("JCS rejected a document Jackson produced: " + e.getMessage(), e);
+    }
+  }
+
+  /** Canonicalises raw JSON text (used to check against the RFC 8785 vectors). */
+  public static String canonicalize(String json) throws IOException {
+    return new JsonCanonicalizer(json).getEncodedString();
+  }
+
+  public static String sha256Hex(String text) {
+    return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+
+  /**
+   * Rejects values JCS cannot represent faithfully: integers outside ±(2^53−1) and non-finite or
+   * huge decimals. {@code base} is the JSON pointer of {@code node} for the error message.
+   */
+  public static void requireIJson(JsonNode node, String base) {
+    if (node.isIntegralNumber()) {
+      var big = node.bigIntegerValue();
+      if (big.abs().compareTo(java.math.BigInteger.valueOf(MAX_SAFE_INTEGER)) > 0) {
+        throw new InvalidInputException(pointerOrRoot(base), "integer " + big + " at " + pointerOrRoot(base)
+            + " is beyond ±2^53-1 and cannot be hashed exactly (RFC 8785); send it as a string");
+      }
+    } else if (node.isFloatingPointNumber()) {
+      double d = node.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new InvalidInputException(pointerOrRoot(base),
+            "number at " + pointerOrRoot(base) + " is out of the IEEE double range");
+      }
+    } else if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        var e = it.next();
+        requireIJson(e.getValue(), base + "/" + JsonPointers.escape(e.getKey()));
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        requireIJson(node.get(i), base + "/" + i);
+      }
+    }
+  }
+
+  private static String pointerOrRoot(String p) {
+    return p.isEmpty() ? "/" : p;
+  }
+}

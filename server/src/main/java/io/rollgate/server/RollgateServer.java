@@ -1,0 +1,154 @@
+package io.rollgate.server;
+
+import io.javalin.Javalin;
+import io.rollgate.server.http.HttpApi;
+import io.rollgate.store.db.Database;
+import io.rollgate.store.journal.Journal;
+import io.rollgate.store.journal.JournalConfig;
+import io.rollgate.store.journal.JournalReader;
+import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.token.Role;
+import io.rollgate.store.token.TokenStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.InstantSource;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires database, journal, stores and HTTP API together; {@link #close} drains and stops them in order. */
+public final class RollgateServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RollgateServer.class);
+  public static final String ADMIN_TOKEN_FILE = "admin-token";
+
+  /**
+   * @param dbUrl null for embedded SQLite in {@code dataDir}, or a {@code jdbc:postgresql://} URL
+   * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
+   */
+  public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
+      String adminToken, InstantSource clock, JournalConfig journal) {
+    public Config {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(journal, "journal");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+      }
+    }
+
+    public static Config defaults(Path dataDir) {
+      return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
+          JournalConfig.DEFAULTS);
+    }
+  }
+
+  private final Database db;
+  private final Journal journal;
+  private final PolicyStore policies;
+  private final TokenStore tokens;
+  private final JournalReader reader;
+  private final Javalin app;
+
+  private RollgateServer(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      Javalin app) {
+    this.db = db;
+    this.journal = journal;
+    this.policies = policies;
+    this.tokens = tokens;
+    this.reader = reader;
+    this.app = app;
+  }
+
+  public static RollgateServer start(Config cfg) {
+    Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
+    Journal journal = new Journal(db, cfg.clock(), cfg.journal());
+    try {
+      var policies = new PolicyStore(db, journal);
+      var tokens = new TokenStore(db, journal);
+      var reader = new JournalReader(db);
+      bootstrapAdmin(tokens, cfg);
+      Javalin app = HttpApi.create(db, journal, policies, tokens, reader);
+      app.start(cfg.host(), cfg.port());
+      log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
+      return new RollgateServer(db, journal, policies, tokens, reader, app);
+    } catch (RuntimeException e) {
+      journal.close();
+      db.close();
+      throw e;
+    }
+  }
+
+  /** The first admin token: ROLLGATE_ADMIN_TOKEN if given, otherwise generated into the data directory (0600). */
+  private static void bootstrapAdmin(TokenStore tokens, Config cfg) {
+    if (cfg.adminToken() != null && !cfg.adminToken().isBlank()) {
+      if (tokens.authenticate(cfg.adminToken()).isEmpty()) {
+        String name = tokens.anyAdmin() ? "admin-env-" + System.currentTimeMillis() : "admin";
+        tokens.createWithSecret(name, Role.ADMIN, "system", cfg.adminToken());
+        log.info("admin token '{}' registered from ROLLGATE_ADMIN_TOKEN", name);
+      }
+      return;
+    }
+    if (tokens.anyAdmin()) {
+      return;
+    }
+    var created = tokens.create("admin", Role.ADMIN, "system");
+    Path file = cfg.dataDir().resolve(ADMIN_TOKEN_FILE).toAbsolutePath();
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, created.token() + "\n", StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (UnsupportedOperationException e) {
+      writeQuietly(file, created.token());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the admin token to " + file + ": " + e.getMessage(), e);
+    }
+    log.info("generated the first admin token; it is in {} (readable by this user only)", file);
+  }
+
+  private static void writeQuietly(Path file, String token) {
+    try {
+      Files.writeString(file, token + "\n");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the admin token to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public Database database() {
+    return db;
+  }
+
+  public Journal journal() {
+    return journal;
+  }
+
+  public PolicyStore policies() {
+    return policies;
+  }
+
+  public TokenStore tokens() {
+    return tokens;
+  }
+
+  public JournalReader journalReader() {
+    return reader;
+  }
+
+  /** Stops taking requests, drains the journal (every queued command commits), closes the database. */
+  @Override
+  public void close() {
+    log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
+    app.stop();
+    journal.close();
+    db.close();
+    log.info("shutdown complete");
+  }
+}

@@ -1,0 +1,109 @@
+package io.rollgate.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rollgate.error.InvalidInputException;
+import io.rollgate.json.Json;
+import io.javalin.http.Context;
+import java.util.Iterator;
+import java.util.Set;
+
+/** A JSON request body with typed accessors whose errors name the field. Unknown fields are refused. */
+final class Body {
+  private final ObjectNode node;
+
+  private Body(ObjectNode node) {
+    this.node = node;
+  }
+
+  static Body of(Context ctx, long maxBytes, String... allowed) {
+    byte[] raw = ctx.bodyAsBytes();
+    if (raw.length > maxBytes) {
+      throw ApiException.tooLarge(maxBytes);
+    }
+    JsonNode parsed = Json.parse(new String(raw, java.nio.charset.StandardCharsets.UTF_8), "body");
+    if (!parsed.isObject()) {
+      throw new InvalidInputException("body", "request body must be a JSON object, got " + kind(parsed));
+    }
+    Set<String> ok = Set.of(allowed);
+    for (Iterator<String> it = parsed.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!ok.contains(f)) {
+        throw new InvalidInputException(f, "unknown field '" + shorten(f) + "'; expected " + String.join(", ", allowed));
+      }
+    }
+    return new Body((ObjectNode) parsed);
+  }
+
+  ObjectNode requireObject(String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidInputException(field, "'" + field + "' is required and must be a JSON object");
+    }
+    if (!v.isObject()) {
+      throw new InvalidInputException(field, "'" + field + "' must be a JSON object, got " + kind(v));
+    }
+    return (ObjectNode) v;
+  }
+
+  String optionalText(String field, int maxLength) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new InvalidInputException(field, "'" + field + "' must be a string, got " + kind(v));
+    }
+    if (v.textValue().length() > maxLength) {
+      throw new InvalidInputException(field, "'" + field + "' is " + v.textValue().length()
+          + " characters long; the limit is " + maxLength);
+    }
+    return v.textValue();
+  }
+
+  String requireText(String field, int maxLength) {
+    String s = optionalText(field, maxLength);
+    if (s == null) {
+      throw new InvalidInputException(field, "'" + field + "' is required and must be a string");
+    }
+    return s;
+  }
+
+  long optionalLong(String field, long dflt) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new InvalidInputException(field, "'" + field + "' must be an integer, got " + kind(v));
+    }
+    return v.longValue();
+  }
+
+  long requireLong(String field) {
+    if (node.get(field) == null || node.get(field).isNull()) {
+      throw new InvalidInputException(field, "'" + field + "' is required and must be an integer");
+    }
+    return optionalLong(field, 0);
+  }
+
+  JsonNode get(String field) {
+    return node.get(field);
+  }
+
+  static String kind(JsonNode v) {
+    return switch (v.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "a string";
+      case NUMBER -> v.isIntegralNumber() ? "an integer" : "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL -> "null";
+      default -> v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  static String shorten(String s) {
+    return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+  }
+}

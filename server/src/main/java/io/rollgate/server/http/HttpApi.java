@@ -1,0 +1,67 @@
+package io.rollgate.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.rollgate.json.Json;
+import io.rollgate.store.db.Database;
+import io.rollgate.store.journal.Journal;
+import io.rollgate.store.journal.JournalReader;
+import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.token.TokenStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the Javalin application: configuration first, then every route in one place. */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  public static final long MAX_BODY_BYTES = 1024 * 1024;
+
+  private HttpApi() {}
+
+  public static Javalin create(Database db, Journal journal, PolicyStore policies, TokenStore tokens,
+      JournalReader reader) {
+    Javalin app = Javalin.create(config -> {
+      config.useVirtualThreads = true;
+      config.showJavalinBanner = false;
+      config.http.maxRequestSize = MAX_BODY_BYTES;
+      config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+      config.requestLogger.http((ctx, ms) -> {
+        if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
+          log.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
+        } else if (log.isDebugEnabled()) {
+          log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
+        }
+      });
+    });
+    var auth = new Auth(tokens);
+    app.beforeMatched(auth::check);
+    ProblemMapper.install(app);
+
+    app.get("/health", ctx -> {
+      Map<String, Object> checks = new LinkedHashMap<>();
+      String dbProblem = db.check();
+      String journalProblem = journal.problem();
+      checks.put("database", check(dbProblem, Map.of("dialect", db.dialect().name().toLowerCase())));
+      checks.put("journal", check(journalProblem,
+          Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
+      boolean healthy = dbProblem == null && journalProblem == null;
+      ctx.status(healthy ? 200 : 503).json(Map.of("status", healthy ? "healthy" : "unhealthy", "checks", checks));
+    });
+    new PolicyRoutes(policies, MAX_BODY_BYTES).register(app);
+    new AuditRoutes(reader).register(app);
+    new TokenRoutes(tokens, MAX_BODY_BYTES).register(app);
+    return app;
+  }
+
+  private static Map<String, Object> check(String problem, Map<String, Object> details) {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("status", problem == null ? "up" : "down");
+    if (problem != null) {
+      m.put("problem", problem);
+    }
+    m.putAll(details);
+    return m;
+  }
+}

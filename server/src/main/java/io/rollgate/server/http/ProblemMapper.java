@@ -1,0 +1,90 @@
+package io.rollgate.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.rollgate.error.ConflictException;
+import io.rollgate.error.IntegrityException;
+import io.rollgate.error.InvalidInputException;
+import io.rollgate.error.NotFoundException;
+import io.rollgate.error.SaturatedException;
+import io.rollgate.json.Json;
+import io.rollgate.store.journal.JournalException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where exceptions become RFC 9457 problem documents. No stack trace reaches a client. */
+final class ProblemMapper {
+  private static final Logger log = LoggerFactory.getLogger(ProblemMapper.class);
+
+  private ProblemMapper() {}
+
+  static void install(Javalin app) {
+    app.exception(InvalidInputException.class, (e, ctx) ->
+        send(ctx, Problem.of(400, "invalid-input", "Invalid input", e.getMessage(), ctx.path(), e.field())));
+    app.exception(NotFoundException.class, (e, ctx) ->
+        send(ctx, Problem.of(404, "not-found", "Not found", e.getMessage(), ctx.path(), null)));
+    app.exception(ConflictException.class, (e, ctx) ->
+        send(ctx, Problem.of(409, "conflict", "Conflict", e.getMessage(), ctx.path(), null)));
+    app.exception(SaturatedException.class, (e, ctx) -> {
+      long retry = Math.max(1, e.retryAfter().toSeconds());
+      ctx.header("Retry-After", Long.toString(retry));
+      send(ctx, new Problem(Problem.BASE + "journal-saturated", "Journal saturated", 503, e.getMessage(),
+          ctx.path(), null, retry));
+    });
+    app.exception(IntegrityException.class, (e, ctx) -> {
+      log.error("integrity failure on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+      send(ctx, Problem.of(500, "verification-failed", "Verification failed", e.getMessage(), ctx.path(), null));
+    });
+    app.exception(JournalException.class, (e, ctx) -> {
+      log.error("journal unavailable on {} {}", ctx.method(), ctx.path(), e);
+      ctx.header("Retry-After", "5");
+      send(ctx, new Problem(Problem.BASE + "journal-unavailable", "Journal unavailable", 503,
+          "the change was not recorded: " + e.getMessage(), ctx.path(), null, 5L));
+    });
+    app.exception(ApiException.class, (e, ctx) -> {
+      if (e.status == 401) {
+        ctx.header("WWW-Authenticate", "Bearer realm=\"rollgate\"");
+      }
+      send(ctx, Problem.of(e.status, e.slug, e.title, e.getMessage(), ctx.path(), e.field));
+    });
+    app.exception(HttpResponseException.class, (e, ctx) -> {
+      int status = e.getStatus();
+      String[] slugTitle = switch (status) {
+        case 400 -> new String[] {"invalid-input", "Invalid input"};
+        case 404 -> new String[] {"not-found", "Not found"};
+        case 405 -> new String[] {"method-not-allowed", "Method not allowed"};
+        case 413 -> new String[] {"body-too-large", "Request body too large"};
+        default -> new String[] {"http-" + status, "HTTP " + status};
+      };
+      send(ctx, Problem.of(status, slugTitle[0], slugTitle[1], e.getMessage(), ctx.path(),
+          status == 413 ? "body" : null));
+    });
+    app.exception(Exception.class, (e, ctx) -> {
+      log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+      send(ctx, Problem.of(500, "internal", "Internal error",
+          "an unexpected error occurred; the server log has the details", ctx.path(), null));
+    });
+    app.error(404, ctx -> {
+      if (!isProblem(ctx)) {
+        send(ctx, Problem.of(404, "not-found", "Not found",
+            "no route for " + ctx.method() + " " + ctx.path(), ctx.path(), null));
+      }
+    });
+    app.error(405, ctx -> {
+      if (!isProblem(ctx)) {
+        send(ctx, Problem.of(405, "method-not-allowed", "Method not allowed",
+            ctx.method() + " is not allowed on " + ctx.path(), ctx.path(), null));
+      }
+    });
+  }
+
+  private static boolean isProblem(Context ctx) {
+    String ct = ctx.res().getContentType();
+    return ct != null && ct.startsWith(Problem.MEDIA_TYPE);
+  }
+
+  static void send(Context ctx, Problem p) {
+    ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(p));
+  }
+}

@@ -1,0 +1,309 @@
+package io.rollgate.store.journal;
+
+import io.rollgate.audit.JournalEntry;
+import io.rollgate.error.RollgateException;
+import io.rollgate.error.SaturatedException;
+import io.rollgate.json.Canonical;
+import io.rollgate.store.db.Database;
+import io.rollgate.store.db.Dialect;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of all state (DESIGN.md §2). Callers {@link #submit} commands to a bounded
+ * queue; one thread takes them in batches, runs each inside one transaction under its own
+ * savepoint, appends their entries to the hash chain, commits (group commit: one fsync per batch),
+ * and only then completes the callers' futures and tells listeners. Hand-written because it is the
+ * product's core: no library gives durable-before-ack group commit with a per-command savepoint.
+ */
+public final class Journal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Journal.class);
+
+  private final Jdbi writer;
+  private final Dialect dialect;
+  private final InstantSource clock;
+  private final JournalConfig config;
+  private final ArrayBlockingQueue<Pending<?>> queue;
+  private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
+  private final List<Consumer<List<JournalEntry>>> listeners = new CopyOnWriteArrayList<>();
+  private final Thread thread;
+  private volatile boolean accepting = true;
+  private volatile String lastError;
+
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong committedCommands = new AtomicLong();
+  private final AtomicLong saturations = new AtomicLong();
+
+  private record Pending<R>(Command<R> command, CompletableFuture<R> future) {}
+
+  public Journal(Database db, InstantSource clock, JournalConfig config) {
+    this.writer = Jdbi.create(db.writerSource());
+    this.dialect = db.dialect();
+    this.clock = clock;
+    this.config = config;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.thread = Thread.ofPlatform().name("rollgate-journal-writer").unstarted(this::run);
+    this.thread.start();
+  }
+
+  /**
+   * Queues {@code command}; the future completes after its batch is durable, or exceptionally
+   * with what the command threw. Waits up to {@code submitTimeout} for queue space, then throws
+   * {@link SaturatedException}: back-pressure, never a silent drop.
+   */
+  public <R> CompletableFuture<R> submit(Command<R> command) {
+    var pending = new Pending<>(command, new CompletableFuture<R>());
+    admission.readLock().lock();
+    try {
+      if (!accepting) {
+        throw new JournalException("journal is shutting down; no new commands are accepted");
+      }
+      if (!queue.offer(pending, config.submitTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        saturations.incrementAndGet();
+        throw new SaturatedException("journal saturated: " + queue.size() + " of " + config.queueCapacity()
+            + " queue slots still full after waiting " + config.submitTimeout().toMillis() + " ms",
+            Duration.ofSeconds(1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JournalException("interrupted while waiting for journal queue space", e);
+    } finally {
+      admission.readLock().unlock();
+    }
+    return pending.future();
+  }
+
+  /** Submits and waits for the durable result; rethrows what the command threw. */
+  public <R> R execute(Command<R> command) {
+    CompletableFuture<R> f = submit(command);
+    try {
+      return f.get(config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new JournalException("command failed: " + cause, cause);
+    } catch (TimeoutException e) {
+      throw new JournalException("no commit acknowledgement within " + config.ackTimeout().toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JournalException("interrupted while waiting for the journal commit", e);
+    }
+  }
+
+  /** Listeners run on the writer thread after each commit, with the batch's entries in order; keep them fast. */
+  public void addListener(Consumer<List<JournalEntry>> listener) {
+    listeners.add(listener);
+  }
+
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  public int queueCapacity() {
+    return config.queueCapacity();
+  }
+
+  public long batches() {
+    return batches.get();
+  }
+
+  public long committedCommands() {
+    return committedCommands.get();
+  }
+
+  public long saturations() {
+    return saturations.get();
+  }
+
+  /** Null when the writer is running and its last batch committed; otherwise the reason it is not. */
+  public String problem() {
+    if (!thread.isAlive()) {
+      return "journal writer thread is not running";
+    }
+    return lastError;
+  }
+
+  private void run() {
+    var batch = new ArrayList<Pending<?>>(config.maxBatch());
+    while (true) {
+      Pending<?> first;
+      try {
+        first = queue.poll(50, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        continue; // shutdown is signalled by accepting=false, not by interrupt
+      }
+      if (first == null) {
+        if (!accepting && queue.isEmpty()) {
+          return;
+        }
+        continue;
+      }
+      batch.add(first);
+      queue.drainTo(batch, config.maxBatch() - 1);
+      try {
+        runBatch(batch);
+      } catch (Throwable t) { // never let the writer die: fail this batch, keep serving
+        log.error("journal batch of {} failed unexpectedly", batch.size(), t);
+        for (Pending<?> p : batch) {
+          p.future().completeExceptionally(new JournalException("journal write failed: " + t, t));
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  private void runBatch(List<Pending<?>> batch) {
+    Object[] results = new Object[batch.size()];
+    Throwable[] failures = new Throwable[batch.size()];
+    List<JournalEntry> entries = new ArrayList<>();
+    long started = System.nanoTime();
+    try (Handle h = writer.open()) {
+      h.begin();
+      try {
+        var head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1" + dialect.lockSuffix())
+            .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)})
+            .one();
+        long headSeq = (Long) head[0];
+        String headHash = (String) head[1];
+        for (int i = 0; i < batch.size(); i++) {
+          Tx tx = new Tx(h, clock.instant(), headSeq, headHash);
+          h.savepoint("cmd");
+          try {
+            results[i] = batch.get(i).command().execute(tx);
+            h.release("cmd");
+            entries.addAll(tx.appended());
+            headSeq = tx.headSeq();
+            headHash = tx.headHash();
+          } catch (Exception e) {
+            h.rollbackToSavepoint("cmd");
+            h.release("cmd");
+            failures[i] = e;
+          }
+        }
+        if (!entries.isEmpty()) {
+          insert(h, entries);
+          h.createUpdate("UPDATE journal_head SET seq = :seq, hash = :hash WHERE id = 1")
+              .bind("seq", headSeq).bind("hash", headHash).execute();
+        }
+        h.commit();
+      } catch (RuntimeException e) {
+        rollbackQuietly(h);
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      lastError = "last batch failed to commit: " + e.getMessage();
+      log.error("journal batch of {} commands failed to commit; none acknowledged", batch.size(), e);
+      for (Pending<?> p : batch) {
+        p.future().completeExceptionally(new JournalException("journal commit failed: " + e.getMessage(), e));
+      }
+      return;
+    }
+    lastError = null;
+    batches.incrementAndGet();
+    committedCommands.addAndGet(batch.size());
+    lastBatchNanos = System.nanoTime() - started;
+    lastBatchSize = batch.size();
+    for (int i = 0; i < batch.size(); i++) {
+      complete(batch.get(i), results[i], failures[i]);
+    }
+    if (!entries.isEmpty()) {
+      List<JournalEntry> published = List.copyOf(entries);
+      for (var l : listeners) {
+        try {
+          l.accept(published);
+        } catch (RuntimeException e) {
+          log.warn("journal listener {} failed", l, e);
+        }
+      }
+    }
+  }
+
+  private volatile long lastBatchNanos;
+  private volatile int lastBatchSize;
+
+  /** Duration of the last committed batch, including its fsync. */
+  public Duration lastBatchDuration() {
+    return Duration.ofNanos(lastBatchNanos);
+  }
+
+  public int lastBatchSize() {
+    return lastBatchSize;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R> void complete(Pending<R> p, Object result, Throwable failure) {
+    if (failure != null) {
+      if (!(failure instanceof RollgateException) && !(failure instanceof IllegalArgumentException)) {
+        log.warn("journal command failed", failure);
+      }
+      p.future().completeExceptionally(failure);
+    } else {
+      p.future().complete((R) result);
+    }
+  }
+
+  private static void insert(Handle h, List<JournalEntry> entries) {
+    var batch = h.prepareBatch("""
+        INSERT INTO journal (seq, recorded_at, type, subject, actor, payload, prev_hash, hash)
+        VALUES (:seq, :recordedAt, :type, :subject, :actor, :payload, :prevHash, :hash)
+        """);
+    for (JournalEntry e : entries) {
+      batch.bind("seq", e.seq())
+          .bind("recordedAt", e.recordedAt().toEpochMilli())
+          .bind("type", e.type())
+          .bind("subject", e.subject())
+          .bind("actor", e.actor())
+          .bind("payload", Canonical.canonicalize(e.payload()))
+          .bind("prevHash", e.prevHash())
+          .bind("hash", e.hash())
+          .add();
+    }
+    batch.execute();
+  }
+
+  private static void rollbackQuietly(Handle h) {
+    try {
+      h.rollback();
+    } catch (RuntimeException e) {
+      log.warn("rollback after a failed batch also failed", e);
+    }
+  }
+
+  /** Stops accepting commands, lets the writer drain and commit everything queued, then returns. */
+  @Override
+  public void close() {
+    admission.writeLock().lock();
+    try {
+      accepting = false;
+    } finally {
+      admission.writeLock().unlock();
+    }
+    try {
+      thread.join(config.ackTimeout().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      log.error("journal writer did not drain within {} ms; {} commands still queued",
+          config.ackTimeout().toMillis(), queue.size());
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package io.rollgate.store.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rollgate.error.IntegrityException;
+import io.rollgate.error.NotFoundException;
+import io.rollgate.json.Canonical;
+import io.rollgate.json.Json;
+import io.rollgate.json.MergePatch;
+import io.rollgate.policy.ApplyPipeline;
+import io.rollgate.policy.ApplyResult;
+import io.rollgate.policy.ChangeKind;
+import io.rollgate.policy.GuardConfig;
+import io.rollgate.policy.PolicyName;
+import io.rollgate.policy.PolicyVersion;
+import io.rollgate.policy.SkipReason;
+import io.rollgate.store.db.Database;
+import io.rollgate.store.journal.Journal;
+import io.rollgate.store.journal.Tx;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Policies: every mutation is a journal command (guards → state rows → audit entry in one
+ * transaction), every read goes to the read pool. After an applied change the verification barrier
+ * re-reads the stored version and re-hashes it.
+ */
+public final class PolicyStore {
+  private static final Logger log = LoggerFactory.getLogger(PolicyStore.class);
+  public static final int MAX_HISTORY = 1000;
+
+  private final Jdbi reads;
+  private final Journal journal;
+
+  public PolicyStore(Database db, Journal journal) {
+    this.reads = db.reads();
+    this.journal = journal;
+  }
+
+  /** Creates the policy, or proposes {@code document} as its next version. */
+  public ApplyResult put(PolicyName name, ObjectNode document, String reason, String actor) {
+    Canonical.requireIJson(document, "/document");
+    return verified(journal.execute(tx -> {
+      var row = PolicyRows.find(tx.handle(), name.value());
+      if (row.isEmpty()) {
+        PolicyRows.insertPolicy(tx.handle(), name.value(), GuardConfig.NONE, tx.now());
+        return commit(tx, name, null, ApplyPipeline.create(document), ChangeKind.CREATE, reason, actor);
+      }
+      return propose(tx, row.get(), document, ChangeKind.REPLACE, reason, actor);
+    }));
+  }
+
+  /** Proposes the current document with the JSON Merge Patch {@code delta} applied. */
+  public ApplyResult change(PolicyName name, ObjectNode delta, String reason, String actor) {
+    Canonical.requireIJson(delta, "/delta");
+    return verified(journal.execute(tx -> {
+      var row = require(tx.handle(), name);
+      PolicyVersion current = PolicyRows.version(tx.handle(), name.value(), row.currentVersion()).orElseThrow();
+      JsonNode candidate = MergePatch.apply(current.document(), delta);
+      return propose(tx, row, (ObjectNode) candidate, ChangeKind.PATCH, reason, actor);
+    }));
+  }
+
+  /** Proposes the content of {@code toVersion} as a new version. Only freeze stops it. */
+  public ApplyResult rollback(PolicyName name, int toVersion, String reason, String actor) {
+    return verified(journal.execute(tx -> {
+      var row = require(tx.handle(), name);
+      PolicyVersion target = PolicyRows.version(tx.handle(), name.value(), toVersion)
+          .orElseThrow(() -> new NotFoundException("version " + toVersion + " of policy '" + name
+              + "' does not exist (versions are 1 to " + row.currentVersion() + ")"));
+      return propose(tx, row, target.document(), ChangeKind.ROLLBACK,
+          reason == null || reason.isBlank() ? "rollback to version " + toVersion : reason, actor);
+    }));
+  }
+
+  public PolicyView freeze(PolicyName name, String reason, String actor) {
+    return journal.execute(tx -> {
+      var row = require(tx.handle(), name);
+      if (!row.frozen()) {
+        PolicyRows.setFrozen(tx.handle(), name.value(), true, reason, actor, tx.now());
+        ObjectNode p = Json.object().put("reason", reason);
+        tx.append("policy.frozen", name.value(), actor, p);
+      }
+      return view(tx.handle(), name);
+    });
+  }
+
+  public PolicyView unfreeze(PolicyName name, String reason, String actor) {
+    return journal.execute(tx -> {
+      var row = require(tx.handle(), name);
+      if (row.frozen()) {
+        PolicyRows.setFrozen(tx.handle(), name.value(), false, null, null, tx.now());
+        tx.append("policy.unfrozen", name.value(), actor, Json.object().put("reason", reason));
+      }
+      return view(tx.handle(), name);
+    });
+  }
+
+  public PolicyView setGuards(PolicyName name, GuardConfig guards, String actor) {
+    return journal.execute(tx -> {
+      require(tx.handle(), name);
+      PolicyRows.setGuards(tx.handle(), name.value(), guards, tx.now());
+      ObjectNode p = Json.object();
+      p.set("guards", Json.mapper().valueToTree(guards));
+      tx.append("policy.guards_set", name.value(), actor, p);
+      return view(tx.handle(), name);
+    });
+  }
+
+  public Optional<PolicyView> get(PolicyName name) {
+    return reads.withHandle(h -> PolicyRows.find(h, name.value()).map(r -> view(h, r)));
+  }
+
+  public List<PolicyView> list() {
+    return reads.withHandle(h -> PolicyRows.all(h).stream().map(r -> view(h, r)).toList());
+  }
+
+  /** Versions newest first, at most {@code limit}. */
+  public List<PolicyVersion> versions(PolicyName name, int limit) {
+    return reads.withHandle(h -> {
+      require(h, name);
+      return PolicyRows.history(h, name.value(), Math.min(limit, MAX_HISTORY));
+    });
+  }
+
+  public PolicyVersion version(PolicyName name, int version) {
+    return reads.withHandle(h -> {
+      var row = require(h, name);
+      return PolicyRows.version(h, name.value(), version).orElseThrow(() -> new NotFoundException(
+          "version " + version + " of policy '" + name + "' does not exist (versions are 1 to "
+              + row.currentVersion() + ")"));
+    });
+  }
+
+  private static PolicyRows.Row require(Handle h, PolicyName name) {
+    return PolicyRows.find(h, name.value())
+        .orElseThrow(() -> new NotFoundException("policy '" + name + "' does not exist"));
+  }
+
+  private static ApplyResult propose(
+      Tx tx, PolicyRows.Row row, ObjectNode candidate, ChangeKind kind, String reason, String actor) {
+    var current = new ApplyPipeline.Current(row.frozen(), row.frozenReason(), row.guards(),
+        PolicyRows.recent(tx.handle(), row.name(), tx.now().minus(row.guards().lookBack())));
+    var decision = ApplyPipeline.decide(current, candidate, kind, tx.now());
+    PolicyName name = PolicyName.of(row.name());
+    return switch (decision) {
+      case ApplyPipeline.Decision.Apply apply -> commit(tx, name, current.version(), apply, kind, reason, actor);
+      case ApplyPipeline.Decision.Skip skip -> skipped(tx, name, current.version(), skip, kind, reason, actor);
+    };
+  }
+
+  private static ApplyResult commit(Tx tx, PolicyName name, PolicyVersion head, ApplyPipeline.Decision.Apply apply,
+      ChangeKind kind, String reason, String actor) {
+    int version = head == null ? 1 : head.version() + 1;
+    String oldHash = head == null ? null : head.stateHash();
+    ObjectNode p = Json.object();
+    p.put("version", version).put("kind", kind.wire()).put("stateHash", apply.stateHash()).put("oldHash", oldHash);
+    p.set("changedKeys", Json.mapper().valueToTree(apply.changedKeys()));
+    p.put("bytesWritten", apply.bytes()).put("reason", reason);
+    long seq = tx.append("policy.applied", name.value(), actor, p);
+    PolicyRows.insertVersion(tx.handle(), name.value(), version, apply.canonical(), apply.stateHash(), kind,
+        reason, actor, tx.now(), seq);
+    return new ApplyResult(name.value(), true, false, version, apply.stateHash(), oldHash, apply.changedKeys(),
+        apply.bytes(), null);
+  }
+
+  private static ApplyResult skipped(Tx tx, PolicyName name, PolicyVersion head, ApplyPipeline.Decision.Skip skip,
+      ChangeKind kind, String reason, String actor) {
+    SkipReason why = skip.reason();
+    ObjectNode p = Json.object();
+    p.put("version", head.version()).put("kind", kind.wire()).put("candidateHash", skip.candidateHash())
+        .put("stateHash", head.stateHash());
+    p.set("changedKeys", Json.mapper().valueToTree(skip.changedKeys()));
+    p.set("skipReason", Json.mapper().valueToTree(why));
+    p.put("reason", reason);
+    tx.append("policy.skipped", name.value(), actor, p);
+    return new ApplyResult(name.value(), false, why.noOp(), head.version(), head.stateHash(), head.stateHash(),
+        skip.changedKeys(), 0, why);
+  }
+
+  /**
+   * The verification barrier: after the commit, re-read the stored version, re-hash it and compare.
+   * A mismatch is journaled and reported; it means the store did not keep what it acknowledged.
+   */
+  private ApplyResult verified(ApplyResult result) {
+    if (!result.applied()) {
+      return result;
+    }
+    var stored = reads.withHandle(h -> PolicyRows.storedBytes(h, result.policy(), result.version()));
+    String problem;
+    if (stored.isEmpty()) {
+      problem = "version " + result.version() + " is missing after its commit";
+    } else {
+      String rehash = Canonical.sha256Hex(stored.get()[0]);
+      problem = rehash.equals(result.stateHash()) && stored.get()[1].equals(result.stateHash())
+          ? null
+          : "version " + result.version() + " re-hashes to " + rehash.substring(0, 12) + "… (stored hash "
+              + stored.get()[1].substring(0, 12) + "…) but " + result.stateHash().substring(0, 12) + "… was committed";
+    }
+    if (problem == null) {
+      return result;
+    }
+    log.error("verification barrier failed for policy '{}': {}", result.policy(), problem);
+    journal.execute(tx -> {
+      ObjectNode p = Json.object().put("version", result.version()).put("expectedHash", result.stateHash())
+          .put("problem", problem);
+      return tx.append("policy.verification_failed", result.policy(), "system", p);
+    });
+    throw new IntegrityException("verification failed for policy '" + result.policy() + "': " + problem);
+  }
+
+  private static PolicyView view(Handle h, PolicyName name) {
+    return view(h, require(h, name));
+  }
+
+  private static PolicyView view(Handle h, PolicyRows.Row r) {
+    PolicyVersion v = PolicyRows.version(h, r.name(), r.currentVersion())
+        .orElseThrow(() -> new IllegalStateException("policy '" + r.name() + "' has no version " + r.currentVersion()));
+    return new PolicyView(r.name(), v.version(), v.stateHash(), v.document(), r.frozen(), r.frozenReason(),
+        r.frozenBy(), r.frozenAt(), r.guards(), r.createdAt(), r.updatedAt());
+  }
+}
