@@ -86,6 +86,7 @@ public final class Database implements AutoCloseable {
     hc.setDataSourceProperties(props);
     hc.setMaximumPoolSize(size);
     hc.setMinimumIdle(1);
+    hc.setConnectionTimeout(5_000); // health checks and requests fail fast instead of hanging
     return new HikariDataSource(hc);
   }
 
@@ -103,6 +104,7 @@ public final class Database implements AutoCloseable {
     hc.setMinimumIdle(1);
     // an acknowledgement must mean durable, whatever the server's default
     hc.setConnectionInitSql("SET synchronous_commit = on");
+    hc.setConnectionTimeout(5_000); // health checks and requests fail fast instead of hanging
     hc.setInitializationFailTimeout(15_000);
     return new HikariDataSource(hc);
   }
