@@ -142,7 +142,10 @@ public final class RollgateServer implements AutoCloseable {
     return reader;
   }
 
-  /** Stops taking requests, drains the journal (every queued command commits), closes the database. */
+  /**
+   * Stops taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}),
+   * drains the journal (every queued command commits), closes the database.
+   */
   @Override
   public void close() {
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());

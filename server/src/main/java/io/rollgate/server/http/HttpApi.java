@@ -8,6 +8,7 @@ import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.token.TokenStore;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   public static final long MAX_BODY_BYTES = 1024 * 1024;
+  /**
+   * How long stopping the server waits for requests in flight. Without it Jetty closes their
+   * connections at once while their commands still commit, so a change applied during shutdown is
+   * reported to its client as a dropped connection. Short enough for an orchestrator's kill timeout.
+   */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
   private HttpApi() {}
 
@@ -26,6 +33,9 @@ public final class HttpApi {
       config.useVirtualThreads = true;
       config.showJavalinBanner = false;
       config.http.maxRequestSize = MAX_BODY_BYTES;
+      // graceful stop: Javalin's default server already has the StatisticsHandler that tracks
+      // requests in flight; Jetty only waits for them when the stop timeout is positive
+      config.jetty.modifyServer(server -> server.setStopTimeout(SHUTDOWN_GRACE.toMillis()));
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
         if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
