@@ -6,6 +6,8 @@ import io.rollgate.error.SaturatedException;
 import io.rollgate.json.Canonical;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.db.Dialect;
+import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -185,16 +187,15 @@ public final class Journal implements AutoCloseable {
         String headHash = (String) head[1];
         for (int i = 0; i < batch.size(); i++) {
           Tx tx = new Tx(h, clock.instant(), headSeq, headHash);
-          h.savepoint("cmd");
+          Savepoint savepoint = savepoint(h);
           try {
             results[i] = batch.get(i).command().execute(tx);
-            h.release("cmd");
+            release(h, savepoint);
             entries.addAll(tx.appended());
             headSeq = tx.headSeq();
             headHash = tx.headHash();
           } catch (Exception e) {
-            h.rollbackToSavepoint("cmd");
-            h.release("cmd");
+            rollbackTo(h, savepoint);
             failures[i] = e;
           }
         }
@@ -277,6 +278,34 @@ public final class Journal implements AutoCloseable {
           .add();
     }
     batch.execute();
+  }
+
+  // JDBC savepoints rather than Handle.savepoint(name): Jdbi forgets a named savepoint once it has
+  // been rolled back to, so it can no longer be released, and a failed release failed the whole batch.
+  private static Savepoint savepoint(Handle h) {
+    try {
+      return h.getConnection().setSavepoint();
+    } catch (SQLException e) {
+      throw new JournalException("cannot set a savepoint: " + e.getMessage(), e);
+    }
+  }
+
+  private static void release(Handle h, Savepoint savepoint) {
+    try {
+      h.getConnection().releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      throw new JournalException("cannot release a savepoint: " + e.getMessage(), e);
+    }
+  }
+
+  /** Undoes one failed command and drops its savepoint; if that fails the batch cannot continue. */
+  private static void rollbackTo(Handle h, Savepoint savepoint) {
+    try {
+      h.getConnection().rollback(savepoint);
+      h.getConnection().releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      throw new JournalException("cannot roll back a failed command: " + e.getMessage(), e);
+    }
   }
 
   private static void rollbackQuietly(Handle h) {
