@@ -19,7 +19,8 @@ public final class ChainVerifier {
       return false;
     }
     if (e.seq() != expectedSeq) {
-      fail(e.seq(), "expected seq " + expectedSeq + " but found " + e.seq());
+      // the missing seq is the first bad one: everything before firstBadSeq verified
+      fail(expectedSeq, "expected seq " + expectedSeq + " but found " + e.seq());
     } else if (!e.prevHash().equals(headHash)) {
       fail(e.seq(), "entry " + e.seq() + " links to " + abbrev(e.prevHash()) + " but the previous hash is "
           + abbrev(headHash));

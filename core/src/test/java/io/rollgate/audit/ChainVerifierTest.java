@@ -66,7 +66,9 @@ class ChainVerifierTest {
     entries.remove(1);
     var r = verify(entries);
     assertThat(r.ok()).isFalse();
-    assertThat(r.firstBadSeq()).isEqualTo(3);
+    // the missing entry is the first bad one; everything before it verified
+    assertThat(r.firstBadSeq()).isEqualTo(2);
+    assertThat(r.headHash()).isEqualTo(entries.get(0).hash());
     assertThat(r.problem()).isEqualTo("expected seq 2 but found 3");
   }
 
