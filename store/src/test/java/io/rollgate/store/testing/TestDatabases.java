@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,13 +67,29 @@ public final class TestDatabases {
     };
   }
 
+  /** A new temporary directory, deleted with its contents when the JVM exits. */
   public static Path newTempDir() {
     try {
       Path dir = Files.createTempDirectory("rollgate-test-");
-      dir.toFile().deleteOnExit();
+      TEMP_DIRS.add(dir);
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  // File.deleteOnExit() only removes empty directories, which left every SQLite test database behind.
+  private static final Queue<Path> TEMP_DIRS = new ConcurrentLinkedQueue<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> TEMP_DIRS.forEach(TestDatabases::deleteTree)));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException ignored) {
+      // best effort at exit
     }
   }
 }
