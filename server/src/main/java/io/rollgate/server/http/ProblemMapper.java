@@ -40,7 +40,8 @@ final class ProblemMapper {
       log.error("journal unavailable on {} {}", ctx.method(), ctx.path(), e);
       ctx.header("Retry-After", "5");
       send(ctx, new Problem(Problem.BASE + "journal-unavailable", "Journal unavailable", 503,
-          "the change was not recorded: " + e.getMessage(), ctx.path(), null, 5L));
+          (e.outcomeUnknown() ? "the outcome is unknown, check the audit journal before retrying: "
+              : "nothing was recorded: ") + e.getMessage(), ctx.path(), null, 5L));
     });
     app.exception(ApiException.class, (e, ctx) -> {
       if (e.status == 401) {

@@ -103,10 +103,12 @@ public final class Journal implements AutoCloseable {
       }
       throw new JournalException("command failed: " + cause, cause);
     } catch (TimeoutException e) {
-      throw new JournalException("no commit acknowledgement within " + config.ackTimeout().toMillis() + " ms");
+      throw JournalException.outcomeUnknown("no commit acknowledgement within " + config.ackTimeout().toMillis()
+          + " ms; the command is still queued and may yet be applied", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new JournalException("interrupted while waiting for the journal commit", e);
+      throw JournalException.outcomeUnknown(
+          "interrupted while waiting for the journal commit; the command may yet be applied", e);
     }
   }
 

@@ -7,6 +7,7 @@ import io.rollgate.store.db.Database;
 import java.time.Instant;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** Reads the journal from the read pool: pages of entries, the head, and full chain verification. */
@@ -54,20 +55,19 @@ public final class JournalReader {
   }
 
   /**
-   * Recomputes the whole chain, streaming, in one read transaction so the head and the entries
-   * are one snapshot.
+   * Recomputes the whole chain, streaming, in one repeatable-read transaction so the head and the
+   * entries are one snapshot. Rows past the stored head are read too: a forged row there is reported.
    */
   public ChainVerifier.Result verify() {
-    return reads.inTransaction(h -> {
+    return reads.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
       Head head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1")
           .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))
           .one();
       var verifier = new ChainVerifier();
       try (var stream = h.createQuery("""
               SELECT seq, recorded_at, type, subject, actor, payload, prev_hash, hash
-              FROM journal WHERE seq <= :head ORDER BY seq
+              FROM journal ORDER BY seq
               """)
-          .bind("head", head.seq())
           .setFetchSize(1000)
           .map(ROW)
           .stream()) {

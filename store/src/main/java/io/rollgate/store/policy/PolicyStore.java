@@ -102,11 +102,13 @@ public final class PolicyStore {
 
   public PolicyView setGuards(PolicyName name, GuardConfig guards, String actor) {
     return journal.execute(tx -> {
-      require(tx.handle(), name);
-      PolicyRows.setGuards(tx.handle(), name.value(), guards, tx.now());
-      ObjectNode p = Json.object();
-      p.set("guards", Json.mapper().valueToTree(guards));
-      tx.append("policy.guards_set", name.value(), actor, p);
+      var row = require(tx.handle(), name);
+      if (!row.guards().equals(guards)) { // idempotent, like freeze: no entry when nothing changes
+        PolicyRows.setGuards(tx.handle(), name.value(), guards, tx.now());
+        ObjectNode p = Json.object();
+        p.set("guards", Json.mapper().valueToTree(guards));
+        tx.append("policy.guards_set", name.value(), actor, p);
+      }
       return view(tx.handle(), name);
     });
   }

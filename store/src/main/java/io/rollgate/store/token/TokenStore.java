@@ -53,10 +53,11 @@ public final class TokenStore {
     String id = UUID.randomUUID().toString();
     String hash = Canonical.sha256Hex(secret);
     journal.execute(tx -> {
-      boolean taken = tx.handle().createQuery("SELECT COUNT(*) FROM api_tokens WHERE name = :n OR token_hash = :h")
-          .bind("n", name).bind("h", hash).mapTo(Integer.class).one() > 0;
-      if (taken) {
+      if (exists(tx.handle(), "name", name)) {
         throw new ConflictException("a token named '" + name + "' already exists");
+      }
+      if (exists(tx.handle(), "token_hash", hash)) {
+        throw new ConflictException("this token secret is already registered under another name");
       }
       tx.handle().createUpdate("""
               INSERT INTO api_tokens (id, name, role, token_hash, created_at, created_by)
@@ -68,6 +69,11 @@ public final class TokenStore {
           Json.object().put("id", id).put("name", name).put("role", role.wire()));
     });
     return new Created(id, name, role, secret);
+  }
+
+  private static boolean exists(org.jdbi.v3.core.Handle h, String column, String value) {
+    return h.createQuery("SELECT COUNT(*) FROM api_tokens WHERE " + column + " = :v")
+        .bind("v", value).mapTo(Integer.class).one() > 0;
   }
 
   public Optional<Principal> authenticate(String secret) {

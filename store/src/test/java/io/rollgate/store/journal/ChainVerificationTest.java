@@ -125,6 +125,24 @@ class ChainVerificationTest {
     assertThat(r.headHash()).isEqualTo(lastGood);
   }
 
+  @Test
+  void a_row_forged_past_the_stored_head_is_reported() {
+    writeEntries();
+    JournalEntry last = fx.entries().get(ENTRIES - 1);
+    // a correctly chained entry 11 inserted behind the writer's back: the head still says 10
+    JournalEntry forged = JournalEntry.chain(11, last.recordedAt(), "test.event", "chain", "mallory",
+        Json.object().put("n", 11), last.hash());
+    fx.sql("INSERT INTO journal (seq, recorded_at, type, subject, actor, payload, prev_hash, hash) VALUES (11, "
+        + forged.recordedAt().toEpochMilli() + ", 'test.event', 'chain', 'mallory', '{\"n\":11}', '"
+        + forged.prevHash() + "', '" + forged.hash() + "')");
+
+    ChainVerifier.Result r = fx.reader().verify();
+
+    assertThat(r.ok()).isFalse();
+    assertThat(r.entries()).isEqualTo(ENTRIES + 1);
+    assertThat(r.problem()).contains("journal head says seq 10").contains("chain ends at seq 11");
+  }
+
   /** Ten entries in several batches, some commands appending more than one. */
   private void writeEntries() {
     var journal = fx.journal();

@@ -128,7 +128,8 @@ class JournalBackPressureTest {
     try (WriterGate gate = WriterGate.hold(journal)) {
       assertThatThrownBy(() -> journal.execute(append("slow")))
           .isInstanceOf(JournalException.class)
-          .hasMessage("no commit acknowledgement within 300 ms");
+          .hasMessage("no commit acknowledgement within 300 ms; the command is still queued and may yet be applied")
+          .satisfies(e -> assertThat(((JournalException) e).outcomeUnknown()).isTrue());
     }
     // the command was accepted, so it still commits after the caller gave up: never dropped
     await().atMost(Duration.ofSeconds(10)).until(() -> fx.reader().count() == 1);

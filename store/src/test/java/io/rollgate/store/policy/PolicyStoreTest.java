@@ -419,6 +419,11 @@ class PolicyStoreTest {
     fx.clock.advanceSeconds(599);
     assertThat(store.change(LIMITS, doc("{'limit':2}"), "r", "bob").skipReason().cooldown()).isTrue();
 
+    // setting the same guards again changes nothing and journals nothing
+    long head = fx.headSeq();
+    assertThat(store.setGuards(LIMITS, guards, "alice").guards()).isEqualTo(guards);
+    assertThat(fx.headSeq()).isEqualTo(head);
+
     // turning guards off is stored too
     store.setGuards(LIMITS, GuardConfig.NONE, "alice");
     assertThat(store.get(LIMITS).orElseThrow().guards()).isEqualTo(GuardConfig.NONE);

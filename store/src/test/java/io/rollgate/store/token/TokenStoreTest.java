@@ -102,6 +102,12 @@ class TokenStoreTest {
     assertThat(fx.queryLong("SELECT COUNT(*) FROM api_tokens")).isEqualTo(1);
     assertThat(tokens.authenticate(first.token())).contains(new Principal("ci-bot", Role.VIEWER));
     assertThat(tokens.anyAdmin()).isFalse();
+
+    // the same secret under another name is a conflict too, and says so
+    assertThatThrownBy(() -> tokens.createWithSecret("other", Role.VIEWER, "root", first.token()))
+        .isInstanceOf(ConflictException.class)
+        .hasMessage("this token secret is already registered under another name");
+    assertThat(fx.reader().head()).isEqualTo(head);
   }
 
   @Test
