@@ -193,8 +193,10 @@ public final class Journal implements AutoCloseable {
             headSeq = tx.headSeq();
             headHash = tx.headHash();
           } catch (Exception e) {
+            // JDBI forgets a savepoint once rolled back to, so releasing it again would throw and fail
+            // the whole batch (every command in it, and /health) instead of this one command. The
+            // database-side savepoint ends with the batch's commit.
             h.rollbackToSavepoint("cmd");
-            h.release("cmd");
             failures[i] = e;
           }
         }

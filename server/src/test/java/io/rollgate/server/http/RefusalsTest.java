@@ -1,0 +1,96 @@
+package io.rollgate.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rollgate.json.Json;
+import io.rollgate.server.testing.TestServer;
+import io.rollgate.store.testing.TestDatabases;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Focused regressions for refusals that used to be wrong: each is a problem document with a 4xx,
+ * changes nothing, and leaves the server healthy.
+ */
+class RefusalsTest {
+  private static final String ADMIN = TestServer.ADMIN_TOKEN;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    var created = server.send("PUT", "/api/v1/policies/limits", ADMIN, "{\"document\":{\"max\":1}}");
+    assertThat(created.status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static void assertProblem(TestServer.Response r, int status) {
+    assertThat(r.status()).as("%s", r).isEqualTo(status);
+    assertThat(r.contentType()).as("%s", r).startsWith(Problem.MEDIA_TYPE);
+    JsonNode p = r.json();
+    assertThat(p.path("type").asText()).startsWith(Problem.BASE);
+    assertThat(p.path("title").asText()).isNotBlank();
+    assertThat(p.path("status").asInt()).isEqualTo(status);
+    assertThat(p.path("detail").asText()).isNotBlank();
+  }
+
+  @Test
+  void a_change_to_a_policy_that_does_not_exist_is_a_404_and_the_server_stays_healthy() {
+    long head = server.journalHead();
+    var r = server.send("POST", "/api/v1/policies/missing/changes", ADMIN, "{\"delta\":{\"max\":2}}");
+    assertProblem(r, 404);
+    assertThat(r.json().path("detail").asText()).isEqualTo("policy 'missing' does not exist");
+    assertThat(server.journalHead()).isEqualTo(head);
+    assertThat(server.get("/health", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void a_command_that_fails_does_not_fail_the_commands_committed_in_the_same_batch() throws Exception {
+    var journal = server.server().journal();
+    var writerBusy = new CountDownLatch(1);
+    var release = new CountDownLatch(1);
+    // hold the writer so that the next two commands are taken as one batch
+    CompletableFuture<Long> holder = journal.submit(tx -> {
+      writerBusy.countDown();
+      release.await(10, TimeUnit.SECONDS);
+      return 0L;
+    });
+    assertThat(writerBusy.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Long> failing = journal.submit(tx -> {
+      tx.append("test.refused", "batch", "test", Json.object());
+      throw new IllegalArgumentException("refused on purpose");
+    });
+    CompletableFuture<Long> succeeding = journal.submit(tx -> tx.append("test.accepted", "batch", "test", Json.object()));
+    release.countDown();
+
+    assertThat(holder.get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(failing).failsWithin(10, TimeUnit.SECONDS).withThrowableThat()
+        .havingCause().isInstanceOf(IllegalArgumentException.class).withMessage("refused on purpose");
+    long seq = succeeding.get(10, TimeUnit.SECONDS);
+    var entries = server.server().journalReader().page(seq - 1, 10);
+    assertThat(entries).extracting(e -> e.type()).containsExactly("test.accepted");
+    assertThat(server.server().journalReader().verify().ok()).isTrue();
+    assertThat(journal.problem()).isNull();
+  }
+
+}
