@@ -93,4 +93,26 @@ class RefusalsTest {
     assertThat(journal.problem()).isNull();
   }
 
+  @Test
+  void a_known_path_with_the_wrong_method_is_a_405_naming_the_allowed_methods() {
+    var r = server.send("DELETE", "/api/v1/policies/limits", ADMIN, (byte[]) null);
+    assertProblem(r, 405);
+    assertThat(r.header("Allow")).hasValue("GET, PUT");
+    assertThat(r.json().path("detail").asText())
+        .isEqualTo("DELETE is not allowed on /api/v1/policies/limits; allowed: GET, PUT");
+  }
+
+  @Test
+  void a_request_jetty_cannot_parse_gets_a_problem_document_not_an_html_page() {
+    assertProblem(server.get("/api/v1/policies/a%00b", ADMIN), 400);
+    var tooLongHeader = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/policies"))
+        .header("Authorization", "Bearer " + "x".repeat(20_000)).GET().build();
+    var r = server.send(tooLongHeader);
+    assertProblem(r, 431);
+    assertThat(r.json().path("field").asText()).isEqualTo("headers");
+    var tooLongUri = server.get("/api/v1/policies/" + "a".repeat(20_000), ADMIN);
+    assertThat(tooLongUri.status()).isIn(414, 431);
+    assertProblem(tooLongUri, tooLongUri.status());
+  }
+
 }
