@@ -115,4 +115,37 @@ class RefusalsTest {
     assertProblem(tooLongUri, tooLongUri.status());
   }
 
+  @Test
+  void a_chunked_body_over_the_limit_is_refused_without_reading_it_to_the_end() throws IOException {
+    try (var socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(15_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT /api/v1/policies/limits HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ADMIN
+          + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = " ".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+      for (int i = 0; i < 17; i++) { // 17 x 64 KiB = 1 MiB + 64 KiB, and the body never ends
+        out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(chunk);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.flush();
+      String response = readHead(socket.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 413").containsIgnoringCase("content-type: " + Problem.MEDIA_TYPE);
+    }
+    assertThat(server.get("/api/v1/policies/limits", ADMIN).json().path("version").asInt()).isEqualTo(1);
+  }
+
+  /** Reads the status line and headers of a response. */
+  private static String readHead(InputStream in) throws IOException {
+    var buf = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) != -1) {
+      buf.write(b);
+      if (buf.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        break;
+      }
+    }
+    return buf.toString(StandardCharsets.ISO_8859_1);
+  }
+
 }
