@@ -3,6 +3,7 @@ package io.rollgate.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.error.InvalidInputException;
+import io.rollgate.json.Canonical;
 import io.rollgate.json.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -72,6 +73,12 @@ final class Body {
     }
     if (!v.isTextual()) {
       throw new InvalidInputException(field, "'" + field + "' must be a string, got " + kind(v));
+    }
+    if (v.textValue().indexOf('\u0000') >= 0) {
+      throw new InvalidInputException(field, "'" + field + "' must not contain NUL (\\u0000) characters");
+    }
+    if (Canonical.firstUnpairedSurrogate(v.textValue()) >= 0) {
+      throw new InvalidInputException(field, "'" + field + "' has an unpaired UTF-16 surrogate; it is not Unicode text");
     }
     if (v.textValue().length() > maxLength) {
       throw new InvalidInputException(field, "'" + field + "' is " + v.textValue().length()

@@ -148,4 +148,40 @@ class RefusalsTest {
     return buf.toString(StandardCharsets.ISO_8859_1);
   }
 
+  @Test
+  void an_unpaired_surrogate_is_refused_in_documents_deltas_and_reasons_instead_of_being_stored_as_a_question_mark() {
+    long head = server.journalHead();
+    var doc = server.send("PUT", "/api/v1/policies/surrogates", ADMIN, "{\"document\":{\"a\":\"x\\ud800\"}}");
+    assertProblem(doc, 400);
+    assertThat(doc.json().path("field").asText()).isEqualTo("/document/a");
+    var key = server.send("PUT", "/api/v1/policies/surrogates", ADMIN, "{\"document\":{\"\\udc00\":1}}");
+    assertProblem(key, 400);
+    var delta = server.send("POST", "/api/v1/policies/limits/changes", ADMIN, "{\"delta\":{\"max\":[\"\\udbff\"]}}");
+    assertProblem(delta, 400);
+    assertThat(delta.json().path("field").asText()).isEqualTo("/delta/max/0");
+    var reason = server.send("POST", "/api/v1/policies/limits/freeze", ADMIN, "{\"reason\":\"\\ud800\"}");
+    assertProblem(reason, 400);
+    assertThat(reason.json().path("field").asText()).isEqualTo("reason");
+    var pair = server.send("PUT", "/api/v1/policies/surrogates", ADMIN, "{\"document\":{\"a\":\"\\ud83d\\ude00\"}}");
+    assertThat(pair.status()).as("a proper surrogate pair is fine").isEqualTo(201);
+    assertThat(server.journalHead()).isEqualTo(head + 1);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void a_reason_with_a_nul_character_is_a_400_on_every_database(String dialect) {
+    try (var s = dialect.equals("sqlite") ? TestServer.start() : TestServer.start(TestDatabases.newPostgresUrl())) {
+      assertThat(s.send("PUT", "/api/v1/policies/p", ADMIN, "{\"document\":{}}").status()).isEqualTo(201);
+      long head = s.journalHead();
+      for (var req : List.of(
+          new String[] {"PUT", "/api/v1/policies/p", "{\"document\":{\"a\":1},\"reason\":\"a\\u0000b\"}"},
+          new String[] {"POST", "/api/v1/policies/p/freeze", "{\"reason\":\"\\u0000\"}"})) {
+        var r = s.send(req[0], req[1], ADMIN, req[2]);
+        assertProblem(r, 400);
+        assertThat(r.json().path("field").asText()).isEqualTo("reason");
+      }
+      assertThat(s.journalHead()).isEqualTo(head);
+      assertThat(s.get("/health", null).status()).isEqualTo(200);
+    }
+  }
 }
