@@ -98,7 +98,9 @@ final class ProblemMapper {
     return ct != null && ct.startsWith(Problem.MEDIA_TYPE);
   }
 
+  /** As UTF-8 bytes: {@code result(String)} would encode with the response's default charset, ISO-8859-1. */
   static void send(Context ctx, Problem p) {
-    ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(p));
+    ctx.status(p.status()).contentType(Problem.MEDIA_TYPE)
+        .result(Json.write(p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }

@@ -167,6 +167,16 @@ class RefusalsTest {
     assertThat(server.journalHead()).isEqualTo(head + 1);
   }
 
+  @Test
+  void a_problem_document_is_utf_8_like_every_other_json_answer() {
+    var r = server.send("PUT", "/api/v1/policies/caf%C3%A9-%E4%B8%AD", ADMIN, "{\"document\":{}}");
+    assertProblem(r, 400);
+    assertThat(r.json().path("detail").asText()).startsWith("invalid policy name 'café-中'");
+    var unknown = server.send("PUT", "/api/v1/policies/limits/guards", ADMIN, "{\"ünknown\":1}");
+    assertProblem(unknown, 400);
+    assertThat(unknown.json().path("field").asText()).isEqualTo("ünknown");
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"sqlite", "postgresql"})
   void a_reason_with_a_nul_character_is_a_400_on_every_database(String dialect) {
