@@ -38,14 +38,25 @@ public final class Main implements Runnable {
     var cli = new CommandLine(main);
     cli.setOut(out);
     cli.setErr(err);
+    // usage errors in one line, like every other error; the usage itself is one --help away
+    cli.setParameterExceptionHandler((ex, a) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("rollgate: " + oneLine(ex.getMessage()) + " (see '"
+          + cmd.getCommandSpec().qualifiedName() + " --help')");
+      return 2;
+    });
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       if (ex instanceof CliException ce) {
-        cmd.getErr().println("rollgate: " + ce.getMessage());
+        cmd.getErr().println("rollgate: " + oneLine(ce.getMessage()));
         return ce.exitCode;
       }
-      cmd.getErr().println("rollgate: " + ex.getMessage());
+      cmd.getErr().println("rollgate: " + oneLine(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
       return 2;
     });
     return cli.execute(args);
+  }
+
+  private static String oneLine(String message) {
+    return String.valueOf(message).strip().replaceAll("\\s*\\R\\s*", " ");
   }
 }
