@@ -108,12 +108,14 @@ final class PolicyCommand {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a policy's current (or a given) version.")
+  // not mixinStandardHelpOptions: its --version would clash with ours, and picocli then drops --help as well
+  @Command(name = "get", description = "Show a policy's current (or a given) version.")
   static final class Get implements Callable<Integer> {
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "NAME") String name;
     @Option(names = "--version", description = "Show this version instead of the current one") Integer version;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
     @Override
     public Integer call() {
