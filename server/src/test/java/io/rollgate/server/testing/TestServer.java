@@ -135,8 +135,14 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /** Stops the server and deletes its data directory. */
   @Override
   public void close() {
     server.close();
+    try (var paths = java.nio.file.Files.walk(dataDir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp directory left behind is harmless
+    }
   }
 }
