@@ -48,8 +48,8 @@ public final class Canonical {
   }
 
   /**
-   * Rejects values JCS cannot represent faithfully: integers outside ±(2^53−1) and non-finite or
-   * huge decimals. {@code base} is the JSON pointer of {@code node} for the error message.
+   * Rejects values JCS cannot represent faithfully: integers outside ±(2^53−1), non-finite or
+   * huge decimals, and strings or member names with unpaired surrogates. {@code base} is the JSON pointer of {@code node} for the error message.
    */
   public static void requireIJson(JsonNode node, String base) {
     if (node.isIntegralNumber()) {
@@ -64,16 +64,45 @@ public final class Canonical {
         throw new InvalidInputException(pointerOrRoot(base),
             "number at " + pointerOrRoot(base) + " is out of the IEEE double range");
       }
+    } else if (node.isTextual()) {
+      requireUnicode(node.textValue(), pointerOrRoot(base), "string");
     } else if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         var e = it.next();
-        requireIJson(e.getValue(), base + "/" + JsonPointers.escape(e.getKey()));
+        String pointer = base + "/" + JsonPointers.escape(e.getKey());
+        requireUnicode(e.getKey(), pointer, "member name");
+        requireIJson(e.getValue(), pointer);
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
         requireIJson(node.get(i), base + "/" + i);
       }
     }
+  }
+
+  /**
+   * I-JSON (RFC 7493 §2.1) forbids unpaired surrogates: they have no UTF-8 form, so they would be
+   * stored and hashed as '?' while the caller was told their value was kept.
+   */
+  private static void requireUnicode(String s, String pointer, String what) {
+    int bad = firstUnpairedSurrogate(s);
+    if (bad >= 0) {
+      throw new InvalidInputException(pointer, what + " at " + pointer + " has an unpaired UTF-16 surrogate (\\u"
+          + HexFormat.of().toHexDigits(s.charAt(bad)) + ") at index " + bad + "; it is not Unicode text (RFC 7493)");
+    }
+  }
+
+  /** The index of the first unpaired UTF-16 surrogate in {@code s}, or -1 when {@code s} is well-formed. */
+  public static int firstUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String pointerOrRoot(String p) {

@@ -1,5 +1,7 @@
 package io.rollgate.policy;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /** How a candidate document was proposed. */
 public enum ChangeKind {
   /** The first version of a new policy. */
@@ -14,6 +16,8 @@ public enum ChangeKind {
    */
   ROLLBACK;
 
+  /** The lower-case name, as in version listings and journal payloads; also how Jackson writes it. */
+  @JsonValue
   public String wire() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }

@@ -1,6 +1,9 @@
 package io.rollgate.cli;
 
+import java.util.function.Function;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options shared by every client command: where the server is, and how to print. */
 final class ClientOptions {
@@ -11,13 +14,17 @@ final class ClientOptions {
   @Option(names = "--json", description = "Print the server's JSON answer, for scripts")
   boolean json;
 
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
   ApiClient client() {
     String url = server != null ? server : env("ROLLGATE_URL", "http://127.0.0.1:8080");
-    return new ApiClient(url, System.getenv("ROLLGATE_TOKEN"));
+    return new ApiClient(url, env("ROLLGATE_TOKEN", null));
   }
 
-  private static String env(String name, String dflt) {
-    String v = System.getenv(name);
+  private String env(String name, String dflt) {
+    Function<String, String> env = mixee != null && mixee.root().userObject() instanceof Main m ? m.env : System::getenv;
+    String v = env.apply(name);
     return v == null || v.isBlank() ? dflt : v;
   }
 }

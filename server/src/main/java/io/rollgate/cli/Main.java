@@ -1,6 +1,7 @@
 package io.rollgate.cli;
 
 import java.io.PrintWriter;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +14,9 @@ public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Where client commands look up ROLLGATE_URL and ROLLGATE_TOKEN: the process environment, or a test's map. */
+  Function<String, String> env = System::getenv;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
@@ -22,19 +26,37 @@ public final class Main implements Runnable {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
-  /** Runs the CLI with the given streams and returns the exit code (used by tests). */
+  /** Runs the CLI with the given streams and returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    var cli = new CommandLine(new Main());
+    return run(args, out, err, System::getenv);
+  }
+
+  /** As {@link #run(String[], PrintWriter, PrintWriter)}, reading environment variables from {@code env} (tests). */
+  static int run(String[] args, PrintWriter out, PrintWriter err, Function<String, String> env) {
+    var main = new Main();
+    main.env = env;
+    var cli = new CommandLine(main);
     cli.setOut(out);
     cli.setErr(err);
+    // usage errors in one line, like every other error; the usage itself is one --help away
+    cli.setParameterExceptionHandler((ex, a) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("rollgate: " + oneLine(ex.getMessage()) + " (see '"
+          + cmd.getCommandSpec().qualifiedName() + " --help')");
+      return 2;
+    });
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       if (ex instanceof CliException ce) {
-        cmd.getErr().println("rollgate: " + ce.getMessage());
+        cmd.getErr().println("rollgate: " + oneLine(ce.getMessage()));
         return ce.exitCode;
       }
-      cmd.getErr().println("rollgate: " + ex.getMessage());
+      cmd.getErr().println("rollgate: " + oneLine(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
       return 2;
     });
     return cli.execute(args);
+  }
+
+  private static String oneLine(String message) {
+    return String.valueOf(message).strip().replaceAll("\\s*\\R\\s*", " ");
   }
 }

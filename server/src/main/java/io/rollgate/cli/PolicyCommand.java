@@ -3,6 +3,7 @@ package io.rollgate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.json.Json;
+import io.rollgate.policy.PolicyName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,11 @@ final class PolicyCommand {
           s.path("note").asText(), String.join(", ", flags));
     }
     return applied ? 0 : 1;
+  }
+
+  /** The API path of a policy. The name is checked first, so that a name like '../tokens' cannot reach another route. */
+  static String policyPath(String name) {
+    return "/api/v1/policies/" + PolicyName.of(name);
   }
 
   static String reasonOrNull(String reason) {
@@ -108,16 +114,18 @@ final class PolicyCommand {
     }
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a policy's current (or a given) version.")
+  // not mixinStandardHelpOptions: its --version would clash with ours, and picocli then drops --help as well
+  @Command(name = "get", description = "Show a policy's current (or a given) version.")
   static final class Get implements Callable<Integer> {
     @Mixin ClientOptions opts;
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "NAME") String name;
     @Option(names = "--version", description = "Show this version instead of the current one") Integer version;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
     @Override
     public Integer call() {
-      JsonNode r = opts.client().get("/api/v1/policies/" + name + (version == null ? "" : "/versions/" + version));
+      JsonNode r = opts.client().get(policyPath(name) + (version == null ? "" : "/versions/" + version));
       var out = spec.commandLine().getOut();
       if (opts.json) {
         out.println(r.toPrettyString());
@@ -147,7 +155,7 @@ final class PolicyCommand {
     @Override
     public Integer call() {
       JsonNode doc = readJson(source.inline, source.file, "document");
-      return printResult(spec, opts, opts.client().send("PUT", "/api/v1/policies/" + name,
+      return printResult(spec, opts, opts.client().send("PUT", policyPath(name),
           body("document", doc, "reason", reasonOrNull(reason))));
     }
   }
@@ -174,7 +182,7 @@ final class PolicyCommand {
         throw new CliException(2, "give exactly one of --set, --delta or --delta-file");
       }
       JsonNode patch = sets != null && !sets.isEmpty() ? fromSets(sets) : readJson(delta, deltaFile, "delta");
-      return printResult(spec, opts, opts.client().send("POST", "/api/v1/policies/" + name + "/changes",
+      return printResult(spec, opts, opts.client().send("POST", policyPath(name) + "/changes",
           body("delta", patch, "reason", reasonOrNull(reason))));
     }
 
@@ -219,7 +227,7 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      JsonNode r = opts.client().get("/api/v1/policies/" + name + "/versions?limit=" + limit);
+      JsonNode r = opts.client().get(policyPath(name) + "/versions?limit=" + limit);
       var out = spec.commandLine().getOut();
       if (opts.json) {
         out.println(r.toPrettyString());
@@ -245,7 +253,7 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      return printResult(spec, opts, opts.client().send("POST", "/api/v1/policies/" + name + "/rollback",
+      return printResult(spec, opts, opts.client().send("POST", policyPath(name) + "/rollback",
           body("toVersion", to, "reason", reasonOrNull(reason))));
     }
   }
@@ -259,7 +267,7 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      return printPolicy(spec, opts, opts.client().send("POST", "/api/v1/policies/" + name + "/freeze",
+      return printPolicy(spec, opts, opts.client().send("POST", policyPath(name) + "/freeze",
           body("reason", reasonOrNull(reason))));
     }
   }
@@ -273,7 +281,7 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      return printPolicy(spec, opts, opts.client().send("POST", "/api/v1/policies/" + name + "/unfreeze",
+      return printPolicy(spec, opts, opts.client().send("POST", policyPath(name) + "/unfreeze",
           body("reason", reasonOrNull(reason))));
     }
   }
@@ -298,7 +306,7 @@ final class PolicyCommand {
     public Integer call() {
       var client = opts.client();
       if (cooldown == null && velocity == null && oscillation == null) {
-        JsonNode p = client.get("/api/v1/policies/" + name);
+        JsonNode p = client.get(policyPath(name));
         return printPolicy(spec, opts, p);
       }
       Map<String, Object> v = null;
@@ -317,7 +325,7 @@ final class PolicyCommand {
       b.put("cooldownSeconds", cooldown == null ? 0 : cooldown);
       b.put("velocity", v);
       b.put("oscillationWindowSeconds", oscillation == null ? 0 : oscillation);
-      return printPolicy(spec, opts, client.send("PUT", "/api/v1/policies/" + name + "/guards", b));
+      return printPolicy(spec, opts, client.send("PUT", policyPath(name) + "/guards", b));
     }
   }
 

@@ -3,8 +3,10 @@ package io.rollgate.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.error.InvalidInputException;
+import io.rollgate.json.Canonical;
 import io.rollgate.json.Json;
 import io.javalin.http.Context;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -17,10 +19,7 @@ final class Body {
   }
 
   static Body of(Context ctx, long maxBytes, String... allowed) {
-    byte[] raw = ctx.bodyAsBytes();
-    if (raw.length > maxBytes) {
-      throw ApiException.tooLarge(maxBytes);
-    }
+    byte[] raw = read(ctx, maxBytes);
     JsonNode parsed = Json.parse(new String(raw, java.nio.charset.StandardCharsets.UTF_8), "body");
     if (!parsed.isObject()) {
       throw new InvalidInputException("body", "request body must be a JSON object, got " + kind(parsed));
@@ -33,6 +32,27 @@ final class Body {
       }
     }
     return new Body((ObjectNode) parsed);
+  }
+
+  /**
+   * Reads at most {@code maxBytes}: a declared length over the limit is refused before reading, and a
+   * chunked body is cut off just past the limit instead of being buffered whole (Javalin's
+   * {@code bodyAsBytes} checks only the declared length).
+   */
+  private static byte[] read(Context ctx, long maxBytes) {
+    if (ctx.req().getContentLengthLong() > maxBytes) {
+      throw ApiException.tooLarge(maxBytes);
+    }
+    byte[] raw;
+    try {
+      raw = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+    } catch (IOException e) {
+      throw new InvalidInputException("body", "the request body could not be read: " + e.getMessage());
+    }
+    if (raw.length > maxBytes) {
+      throw ApiException.tooLarge(maxBytes);
+    }
+    return raw;
   }
 
   ObjectNode requireObject(String field) {
@@ -53,6 +73,12 @@ final class Body {
     }
     if (!v.isTextual()) {
       throw new InvalidInputException(field, "'" + field + "' must be a string, got " + kind(v));
+    }
+    if (v.textValue().indexOf('\u0000') >= 0) {
+      throw new InvalidInputException(field, "'" + field + "' must not contain NUL (\\u0000) characters");
+    }
+    if (Canonical.firstUnpairedSurrogate(v.textValue()) >= 0) {
+      throw new InvalidInputException(field, "'" + field + "' has an unpaired UTF-16 surrogate; it is not Unicode text");
     }
     if (v.textValue().length() > maxLength) {
       throw new InvalidInputException(field, "'" + field + "' is " + v.textValue().length()

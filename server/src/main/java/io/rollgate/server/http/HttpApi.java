@@ -33,9 +33,14 @@ public final class HttpApi {
       config.useVirtualThreads = true;
       config.showJavalinBanner = false;
       config.http.maxRequestSize = MAX_BODY_BYTES;
-      // graceful stop: Javalin's default server already has the StatisticsHandler that tracks
-      // requests in flight; Jetty only waits for them when the stop timeout is positive
-      config.jetty.modifyServer(server -> server.setStopTimeout(SHUTDOWN_GRACE.toMillis()));
+      config.http.prefer405over404 = true; // a known path with the wrong method is a 405, not a 404
+      config.jetty.modifyServer(server -> {
+        // graceful stop: Javalin's default server already has the StatisticsHandler that tracks
+        // requests in flight; Jetty only waits for them when the stop timeout is positive
+        server.setStopTimeout(SHUTDOWN_GRACE.toMillis());
+        server.setErrorHandler(new JettyProblems());
+      });
+      config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyProblems()));
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
         if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {

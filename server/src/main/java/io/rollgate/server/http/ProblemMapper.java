@@ -58,7 +58,15 @@ final class ProblemMapper {
         case 413 -> new String[] {"body-too-large", "Request body too large"};
         default -> new String[] {"http-" + status, "HTTP " + status};
       };
-      send(ctx, Problem.of(status, slugTitle[0], slugTitle[1], e.getMessage(), ctx.path(),
+      String detail = e.getMessage();
+      if (status == 405) {
+        String allowed = allowedMethods(e);
+        if (allowed != null) {
+          ctx.header("Allow", allowed);
+        }
+        detail = ctx.method() + " is not allowed on " + ctx.path() + (allowed == null ? "" : "; allowed: " + allowed);
+      }
+      send(ctx, Problem.of(status, slugTitle[0], slugTitle[1], detail, ctx.path(),
           status == 413 ? "body" : null));
     });
     app.exception(Exception.class, (e, ctx) -> {
@@ -80,12 +88,20 @@ final class ProblemMapper {
     });
   }
 
+  /** Javalin names the methods a path does have in the 405's details (the key depends on content negotiation). */
+  private static String allowedMethods(HttpResponseException e) {
+    String v = e.getDetails().getOrDefault("availableMethods", e.getDetails().get("Available methods"));
+    return v == null || v.isBlank() ? null : v.replaceAll("[\\[\\]]", "");
+  }
+
   private static boolean isProblem(Context ctx) {
     String ct = ctx.res().getContentType();
     return ct != null && ct.startsWith(Problem.MEDIA_TYPE);
   }
 
+  /** As UTF-8 bytes: {@code result(String)} would encode with the response's default charset, ISO-8859-1. */
   static void send(Context ctx, Problem p) {
-    ctx.status(p.status()).contentType(Problem.MEDIA_TYPE).result(Json.write(p));
+    ctx.status(p.status()).contentType(Problem.MEDIA_TYPE)
+        .result(Json.write(p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }
