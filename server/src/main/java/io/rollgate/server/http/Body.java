@@ -19,7 +19,18 @@ final class Body {
   }
 
   static Body of(Context ctx, long maxBytes, String... allowed) {
+    return parse(read(ctx, maxBytes), allowed);
+  }
+
+  /** For routes whose fields are all optional: an empty body means {@code {}}. */
+  static Body optional(Context ctx, long maxBytes, String... allowed) {
     byte[] raw = read(ctx, maxBytes);
+    return raw.length == 0 || new String(raw, java.nio.charset.StandardCharsets.UTF_8).isBlank()
+        ? new Body(Json.object())
+        : parse(raw, allowed);
+  }
+
+  private static Body parse(byte[] raw, String... allowed) {
     JsonNode parsed = Json.parse(new String(raw, java.nio.charset.StandardCharsets.UTF_8), "body");
     if (!parsed.isObject()) {
       throw new InvalidInputException("body", "request body must be a JSON object, got " + kind(parsed));

@@ -50,12 +50,12 @@ final class PolicyRoutes {
     app.put(base + "/{name}/guards", this::guards, Access.ADMIN);
     app.post(base + "/{name}/freeze", ctx -> {
       PolicyName n = name(ctx);
-      Body b = Body.of(ctx, maxBody, "reason");
+      Body b = Body.optional(ctx, maxBody, "reason");
       ctx.json(policies.freeze(n, b.optionalText("reason", MAX_REASON), Auth.principal(ctx).name()));
     }, Access.ADMIN);
     app.post(base + "/{name}/unfreeze", ctx -> {
       PolicyName n = name(ctx);
-      Body b = Body.of(ctx, maxBody, "reason");
+      Body b = Body.optional(ctx, maxBody, "reason");
       ctx.json(policies.unfreeze(n, b.optionalText("reason", MAX_REASON), Auth.principal(ctx).name()));
     }, Access.ADMIN);
   }

@@ -254,6 +254,7 @@ class ApiFlowTest {
     assertThat(frozen.path("frozenAt").asText()).isEqualTo("2025-01-01T00:00:00Z");
     long head = server.journalHead();
     ok(server.send("POST", "/api/v1/policies/limits/freeze", ADMIN, "{}"));
+    ok(server.send("POST", "/api/v1/policies/limits/freeze", ADMIN, (String) null)); // the reason is optional
     assertThat(server.journalHead()).as("freezing a frozen policy changes nothing").isEqualTo(head);
 
     assertSkipped(change("limits", "{\"max\":7}"), true, false, false, false, false,
