@@ -343,7 +343,7 @@ class BadInputProperties {
     all.add(Bad.of("missing-field", "PUT", P, "{}", 400, "document"));
     all.add(Bad.of("missing-field", "PUT", P + "/guards", "{\"velocity\":{}}", 400, "velocity.maxChanges"));
     all.add(Bad.of("missing-field", "POST", "/api/v1/tokens", "{}", 400, "name"));
-    all.add(Bad.of("missing-field", "POST", P + "/freeze", null, 400, "body"));
+    all.add(Bad.of("missing-field", "POST", P + "/changes", null, 400, "body"));
     return Arbitraries.of(all);
   }
 
