@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * JMH workload) and samples the writer thread's stack every millisecond: a poor man's wall-clock
  * profiler that, unlike CPU samplers, also sees time spent waiting for fsync or the database.
  *
- * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.JournalProbe SQLITE [seconds] [threads]</pre>
+ * Also prints the writer thread's CPU time per committed command, a steadier before/after figure
+ * than throughput on a shared machine. Sampling itself slows the writer a little; pass
+ * {@code nosample} as the fourth argument to measure without it.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.JournalProbe SQLITE [seconds] [threads] [nosample]</pre>
  */
 public final class JournalProbe {
   private JournalProbe() {}
@@ -25,6 +29,7 @@ public final class JournalProbe {
     Dialect dialect = Dialect.valueOf(args.length > 0 ? args[0] : "SQLITE");
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+    boolean sample = !(args.length > 3 && args[3].equals("nosample"));
     try (var dbs = BenchDatabases.open(dialect)) {
       Journal journal = new Journal(dbs.db, Clock.systemUTC(), JournalConfig.DEFAULTS);
       var stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -41,7 +46,7 @@ public final class JournalProbe {
         });
         submitters.add(t);
       }
-      Thread.sleep(5_000); // warm-up
+      Thread.sleep(10_000); // warm-up
       Thread writer = Thread.getAllStackTraces().keySet().stream()
           .filter(t -> t.getName().equals("rollgate-journal-writer")).findFirst().orElseThrow();
       var mx = ManagementFactory.getThreadMXBean();
@@ -56,6 +61,10 @@ public final class JournalProbe {
       Map<String, Integer> leaves = new HashMap<>();
       int samples = 0;
       while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
+        if (!sample) {
+          Thread.sleep(100);
+          continue;
+        }
         StackTraceElement[] st = writer.getStackTrace();
         samples++;
         String phase = "?";
@@ -82,11 +91,14 @@ public final class JournalProbe {
       long c = journal.committedCommands() - c0;
       System.out.printf("%s: %.0f ops/s, %d batches, average batch %.1f, %.2f ms per batch%n", dialect, ops / secs, b,
           (double) c / b, secs * 1000 / b);
-      System.out.printf("writer CPU %.0f%% of one core; process CPU %.0f%% of one core (%d cores)%n",
-          100.0 * (mx.getThreadCpuTime(writer.threadId()) - cpu0) / (secs * 1e9),
+      long writerCpu = mx.getThreadCpuTime(writer.threadId()) - cpu0;
+      System.out.printf("writer CPU %.1f us per command, %.0f%% of one core; process CPU %.0f%% of one core (%d cores)%n",
+          writerCpu / 1e3 / c, 100.0 * writerCpu / (secs * 1e9),
           100.0 * (os.getProcessCpuTime() - proc0) / (secs * 1e9), Runtime.getRuntime().availableProcessors());
-      print("writer phase (innermost Journal/Tx frame)", phases, samples, 25);
-      print("writer leaf frames", leaves, samples, 25);
+      if (sample) {
+        print("writer phase (innermost Journal/Tx frame)", phases, samples, 25);
+        print("writer leaf frames", leaves, samples, 25);
+      }
       stop.set(true);
       for (Thread t : submitters) {
         t.join();
