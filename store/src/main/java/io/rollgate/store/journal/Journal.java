@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The single writer of all state (DESIGN.md §2). Callers {@link #submit} commands to a bounded
  * queue; one thread takes them in batches, runs each inside one transaction under its own
- * savepoint, appends their entries to the hash chain, commits (group commit: one fsync per batch),
+ * savepoint (opened when the command first touches the database, see {@link Tx#handle()}), appends
+ * their entries to the hash chain, commits (group commit: one fsync per batch),
  * and only then completes the callers' futures and tells listeners. Hand-written because it is the
  * product's core: no library gives durable-before-ack group commit with a per-command savepoint.
  */
@@ -188,17 +189,25 @@ public final class Journal implements AutoCloseable {
         long headSeq = (Long) head[0];
         String headHash = (String) head[1];
         for (int i = 0; i < batch.size(); i++) {
-          Tx tx = new Tx(h, clock.instant(), headSeq, headHash);
-          Savepoint savepoint = savepoint(h);
+          Tx tx = new Tx(h, clock.instant(), headSeq, headHash); // opens a savepoint on first handle()
           try {
             results[i] = batch.get(i).command().execute(tx);
-            release(h, savepoint);
+          } catch (Exception e) {
+            failures[i] = e;
+          }
+          if (tx.savepointFailure() != null) {
+            throw tx.savepointFailure(); // the transaction is unusable: fail the batch, as before
+          }
+          Savepoint savepoint = tx.savepoint();
+          if (failures[i] == null) {
+            if (savepoint != null) {
+              release(h, savepoint);
+            }
             entries.addAll(tx.appended());
             headSeq = tx.headSeq();
             headHash = tx.headHash();
-          } catch (Exception e) {
+          } else if (savepoint != null) {
             rollbackTo(h, savepoint);
-            failures[i] = e;
           }
         }
         if (!entries.isEmpty()) {
@@ -284,7 +293,7 @@ public final class Journal implements AutoCloseable {
 
   // JDBC savepoints rather than Handle.savepoint(name): Jdbi forgets a named savepoint once it has
   // been rolled back to, so it can no longer be released, and a failed release failed the whole batch.
-  private static Savepoint savepoint(Handle h) {
+  static Savepoint savepoint(Handle h) {
     try {
       return h.getConnection().setSavepoint();
     } catch (SQLException e) {
