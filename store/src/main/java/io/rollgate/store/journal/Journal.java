@@ -3,7 +3,6 @@ package io.rollgate.store.journal;
 import io.rollgate.audit.JournalEntry;
 import io.rollgate.error.RollgateException;
 import io.rollgate.error.SaturatedException;
-import io.rollgate.json.Canonical;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.db.Dialect;
 import java.sql.SQLException;
@@ -179,6 +178,7 @@ public final class Journal implements AutoCloseable {
     Object[] results = new Object[batch.size()];
     Throwable[] failures = new Throwable[batch.size()];
     List<JournalEntry> entries = new ArrayList<>();
+    List<String> payloads = new ArrayList<>(); // canonical text of each entry's payload
     long started = System.nanoTime();
     try (Handle h = writer.open()) {
       h.begin();
@@ -204,6 +204,7 @@ public final class Journal implements AutoCloseable {
               release(h, savepoint);
             }
             entries.addAll(tx.appended());
+            payloads.addAll(tx.appendedPayloads());
             headSeq = tx.headSeq();
             headHash = tx.headHash();
           } else if (savepoint != null) {
@@ -211,7 +212,7 @@ public final class Journal implements AutoCloseable {
           }
         }
         if (!entries.isEmpty()) {
-          insert(h, entries);
+          insert(h, entries, payloads);
           h.createUpdate("UPDATE journal_head SET seq = :seq, hash = :hash WHERE id = 1")
               .bind("seq", headSeq).bind("hash", headHash).execute();
         }
@@ -272,18 +273,19 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  private static void insert(Handle h, List<JournalEntry> entries) {
+  private static void insert(Handle h, List<JournalEntry> entries, List<String> payloads) {
     var batch = h.prepareBatch("""
         INSERT INTO journal (seq, recorded_at, type, subject, actor, payload, prev_hash, hash)
         VALUES (:seq, :recordedAt, :type, :subject, :actor, :payload, :prevHash, :hash)
         """);
-    for (JournalEntry e : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      JournalEntry e = entries.get(i);
       batch.bind("seq", e.seq())
           .bind("recordedAt", e.recordedAt().toEpochMilli())
           .bind("type", e.type())
           .bind("subject", e.subject())
           .bind("actor", e.actor())
-          .bind("payload", Canonical.canonicalize(e.payload()))
+          .bind("payload", payloads.get(i))
           .bind("prevHash", e.prevHash())
           .bind("hash", e.hash())
           .add();

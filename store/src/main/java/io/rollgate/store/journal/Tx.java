@@ -15,6 +15,7 @@ public final class Tx {
   private long headSeq;
   private String headHash;
   private final List<JournalEntry> appended = new ArrayList<>();
+  private final List<String> appendedPayloads = new ArrayList<>();
   private Savepoint savepoint;
   private RuntimeException savepointFailure;
 
@@ -49,8 +50,13 @@ public final class Tx {
 
   /** Appends an entry to the chain and returns its sequence number. */
   public long append(String type, String subject, String actor, ObjectNode payload) {
-    JournalEntry e = JournalEntry.chain(headSeq + 1, now, type, subject, actor, payload, headHash);
+    if (payload == null) { // would be stored as the text null, which no reader accepts
+      throw new IllegalArgumentException("a journal entry's payload must be a JSON object, not null");
+    }
+    String canonicalPayload = JournalEntry.canonicalPayload(payload); // hashed, then stored as is
+    JournalEntry e = JournalEntry.chain(headSeq + 1, now, type, subject, actor, payload, canonicalPayload, headHash);
     appended.add(e);
+    appendedPayloads.add(canonicalPayload);
     headSeq = e.seq();
     headHash = e.hash();
     return e.seq();
@@ -68,6 +74,11 @@ public final class Tx {
 
   List<JournalEntry> appended() {
     return appended;
+  }
+
+  /** The canonical payload text of each {@link #appended} entry, in the same order. */
+  List<String> appendedPayloads() {
+    return appendedPayloads;
   }
 
   long headSeq() {
