@@ -22,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <ol>
  *   <li>Maximum rate: {@code threads} closed-loop submitters call {@link Journal#execute} as fast as
- *       acknowledgements come back (the JMH {@code journal} workload); after a warm-up, the rate
- *       over {@code --max-seconds} is the maximum.
+ *       acknowledgements come back (the JMH {@code journal} workload); after {@code --warmup}
+ *       seconds, the rate over {@code --max-seconds} is the maximum. {@code --max-rate} skips this
+ *       and takes the given figure instead (e.g. the JMH median).
  *   <li>Open loop at half that rate for {@code --seconds}: each of the {@code threads} submitters
  *       owns every {@code threads}-th slot of a fixed schedule, submits when its slot comes (never
  *       waiting for its previous acknowledgement) and records, on completion of the future, the
@@ -32,8 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  *
  * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.JournalLatency
- *     [--dialects SQLITE,POSTGRESQL] [--threads 64] [--warmup 5] [--max-seconds 10] [--seconds 20]
- *     [--json bench/results/latency.json]</pre>
+ *     [--dialects SQLITE,POSTGRESQL] [--threads 64] [--warmup 15] [--max-seconds 10] [--seconds 20]
+ *     [--max-rate OPS_PER_SEC] [--json bench/results/latency.json]</pre>
  */
 public final class JournalLatency {
   private JournalLatency() {}
@@ -41,7 +42,8 @@ public final class JournalLatency {
   public static void main(String[] args) throws Exception {
     List<Dialect> dialects = List.of(Dialect.SQLITE, Dialect.POSTGRESQL);
     int threads = 64;
-    int warmup = 5;
+    int warmup = 15;
+    double givenMax = 0;
     int maxSeconds = 10;
     int seconds = 20;
     Path json = null;
@@ -53,12 +55,13 @@ public final class JournalLatency {
         case "--max-seconds" -> maxSeconds = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--json" -> json = Path.of(args[++i]);
+        case "--max-rate" -> givenMax = Double.parseDouble(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     List<String> results = new ArrayList<>();
     for (Dialect d : dialects) {
-      results.add(run(d, threads, warmup, maxSeconds, seconds));
+      results.add(run(d, threads, warmup, maxSeconds, seconds, givenMax));
     }
     String out = "[\n" + String.join(",\n", results) + "\n]\n";
     System.out.print(out);
@@ -69,13 +72,20 @@ public final class JournalLatency {
     System.exit(0); // the embedded PostgreSQL is stopped by its shutdown hook
   }
 
-  private static String run(Dialect dialect, int threads, int warmup, int maxSeconds, int seconds)
+  private static String run(Dialect dialect, int threads, int warmup, int maxSeconds, int seconds, double givenMax)
       throws InterruptedException, IOException {
     try (var dbs = BenchDatabases.open(dialect)) {
       Journal journal = new Journal(dbs.db, Clock.systemUTC(), JournalConfig.DEFAULTS);
-      double maxRate = closedLoop(journal, threads, warmup, maxSeconds);
-      System.err.printf(Locale.ROOT, "[%s] maximum rate (closed loop, %d submitters): %.0f ops/s%n", dialect, threads,
-          maxRate);
+      double maxRate;
+      if (givenMax > 0) {
+        closedLoop(journal, threads, warmup, 0); // warm up all the same
+        maxRate = givenMax;
+        System.err.printf(Locale.ROOT, "[%s] maximum rate given: %.0f ops/s%n", dialect, maxRate);
+      } else {
+        maxRate = closedLoop(journal, threads, warmup, maxSeconds);
+        System.err.printf(Locale.ROOT, "[%s] maximum rate (closed loop, %d submitters): %.0f ops/s%n", dialect,
+            threads, maxRate);
+      }
       double target = maxRate / 2;
       long b0 = journal.batches();
       long c0 = journal.committedCommands();
@@ -132,7 +142,7 @@ public final class JournalLatency {
     for (Thread t : ts) {
       t.join();
     }
-    return (n1 - n0) / ((t1 - t0) / 1e9);
+    return seconds == 0 ? 0 : (n1 - n0) / ((t1 - t0) / 1e9);
   }
 
   record OpenLoop(long[] fromIntended, long[] fromSubmit, long acknowledged, long failed, double seconds) {}
