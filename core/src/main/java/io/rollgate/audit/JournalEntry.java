@@ -2,7 +2,6 @@ package io.rollgate.audit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.json.Canonical;
-import io.rollgate.json.Json;
 import java.time.Instant;
 
 /**
@@ -20,25 +19,48 @@ public record JournalEntry(
   public static JournalEntry chain(
       long seq, Instant recordedAt, String type, String subject, String actor, ObjectNode payload,
       String prevHash) {
+    return chain(seq, recordedAt, type, subject, actor, payload, canonicalPayload(payload), prevHash);
+  }
+
+  /**
+   * As {@link #chain(long, Instant, String, String, String, ObjectNode, String)} for a caller that
+   * already holds {@code canonicalPayload(payload)} (the journal stores that text too), so the
+   * payload is canonicalised once per entry.
+   */
+  public static JournalEntry chain(
+      long seq, Instant recordedAt, String type, String subject, String actor, ObjectNode payload,
+      String canonicalPayload, String prevHash) {
     return new JournalEntry(seq, recordedAt, type, subject, actor, payload, prevHash,
-        hashOf(seq, recordedAt, type, subject, actor, payload, prevHash));
+        hashOf(seq, recordedAt, type, subject, actor, canonicalPayload, prevHash));
+  }
+
+  /** The RFC 8785 text of a payload, as stored in the journal and embedded in the hashed entry. */
+  public static String canonicalPayload(ObjectNode payload) {
+    return payload == null ? "null" : Canonical.canonicalize(payload);
   }
 
   /** Recomputes this entry's hash from its content and {@code prevHash}. */
   public String recomputeHash() {
-    return hashOf(seq, recordedAt, type, subject, actor, payload, prevHash);
+    return hashOf(seq, recordedAt, type, subject, actor, canonicalPayload(payload), prevHash);
   }
 
+  /**
+   * {@code SHA-256(prevHash ‖ JCS({seq, recordedAt, type, subject, actor, payload}))}. The canonical
+   * object is assembled here rather than by canonicalising a tree that holds the payload again:
+   * its member names are fixed, so JCS order is known (actor, payload, recordedAt, seq, subject,
+   * type), the payload is already canonical, and each other value is canonicalised on its own.
+   * The result is the same text, byte for byte (JournalEntryHashTest pins it to the tree form).
+   */
   static String hashOf(
-      long seq, Instant recordedAt, String type, String subject, String actor, ObjectNode payload,
+      long seq, Instant recordedAt, String type, String subject, String actor, String canonicalPayload,
       String prevHash) {
-    ObjectNode body = Json.object();
-    body.put("seq", seq);
-    body.put("recordedAt", recordedAt.toEpochMilli());
-    body.put("type", type);
-    body.put("subject", subject);
-    body.put("actor", actor);
-    body.set("payload", payload);
-    return Canonical.sha256Hex(prevHash + Canonical.canonicalize(body));
+    String body = "{\"actor\":" + Canonical.string(actor)
+        + ",\"payload\":" + canonicalPayload
+        + ",\"recordedAt\":" + Canonical.integer(recordedAt.toEpochMilli())
+        + ",\"seq\":" + Canonical.integer(seq)
+        + ",\"subject\":" + Canonical.string(subject)
+        + ",\"type\":" + Canonical.string(type)
+        + "}";
+    return Canonical.sha256Hex(prevHash + body);
   }
 }

@@ -30,6 +30,44 @@ public final class Canonical {
     }
   }
 
+  /**
+   * The canonical text of one string value (quotes included), exactly as {@link #canonicalize}
+   * would write it inside a document; {@code null} gives {@code null}. Lets a caller assemble a
+   * canonical object whose member names it knows without re-canonicalising values it already has
+   * in canonical form (the journal's entry hash). Plain text is quoted directly; anything RFC 8785
+   * escapes (quote, backslash, controls) or that needs a UTF-8 round trip (surrogates) goes
+   * through the reference implementation.
+   */
+  public static String string(String s) {
+    if (s == null) {
+      return "null";
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+        return memberValue(Json.object().put("v", s));
+      }
+    }
+    return '"' + s + '"';
+  }
+
+  /**
+   * The canonical text of an integer value, exactly as {@link #canonicalize} would write it: its
+   * digits within ±(2^53−1), and beyond that whatever JCS makes of the nearest double.
+   */
+  public static String integer(long n) {
+    if (n >= -MAX_SAFE_INTEGER && n <= MAX_SAFE_INTEGER) {
+      return Long.toString(n);
+    }
+    return memberValue(Json.object().put("v", n));
+  }
+
+  /** The value of the single member {@code "v"}: JCS only canonicalises whole objects. */
+  private static String memberValue(com.fasterxml.jackson.databind.node.ObjectNode single) {
+    String c = canonicalize(single); // {"v":…}
+    return c.substring("{\"v\":".length(), c.length() - 1);
+  }
+
   /** Canonicalises raw JSON text (used to check against the RFC 8785 vectors). */
   public static String canonicalize(String json) throws IOException {
     return new JsonCanonicalizer(json).getEncodedString();

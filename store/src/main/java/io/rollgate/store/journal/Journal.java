@@ -3,7 +3,6 @@ package io.rollgate.store.journal;
 import io.rollgate.audit.JournalEntry;
 import io.rollgate.error.RollgateException;
 import io.rollgate.error.SaturatedException;
-import io.rollgate.json.Canonical;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.db.Dialect;
 import java.sql.SQLException;
@@ -30,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The single writer of all state (DESIGN.md §2). Callers {@link #submit} commands to a bounded
  * queue; one thread takes them in batches, runs each inside one transaction under its own
- * savepoint, appends their entries to the hash chain, commits (group commit: one fsync per batch),
+ * savepoint (opened when the command first touches the database, see {@link Tx#handle()}), appends
+ * their entries to the hash chain, commits (group commit: one fsync per batch),
  * and only then completes the callers' futures and tells listeners. Hand-written because it is the
  * product's core: no library gives durable-before-ack group commit with a per-command savepoint.
  */
@@ -178,6 +178,7 @@ public final class Journal implements AutoCloseable {
     Object[] results = new Object[batch.size()];
     Throwable[] failures = new Throwable[batch.size()];
     List<JournalEntry> entries = new ArrayList<>();
+    List<String> payloads = new ArrayList<>(); // canonical text of each entry's payload
     long started = System.nanoTime();
     try (Handle h = writer.open()) {
       h.begin();
@@ -188,21 +189,30 @@ public final class Journal implements AutoCloseable {
         long headSeq = (Long) head[0];
         String headHash = (String) head[1];
         for (int i = 0; i < batch.size(); i++) {
-          Tx tx = new Tx(h, clock.instant(), headSeq, headHash);
-          Savepoint savepoint = savepoint(h);
+          Tx tx = new Tx(h, clock.instant(), headSeq, headHash); // opens a savepoint on first handle()
           try {
             results[i] = batch.get(i).command().execute(tx);
-            release(h, savepoint);
+          } catch (Exception e) {
+            failures[i] = e;
+          }
+          if (tx.savepointFailure() != null) {
+            throw tx.savepointFailure(); // the transaction is unusable: fail the batch, as before
+          }
+          Savepoint savepoint = tx.savepoint();
+          if (failures[i] == null) {
+            if (savepoint != null) {
+              release(h, savepoint);
+            }
             entries.addAll(tx.appended());
+            payloads.addAll(tx.appendedPayloads());
             headSeq = tx.headSeq();
             headHash = tx.headHash();
-          } catch (Exception e) {
+          } else if (savepoint != null) {
             rollbackTo(h, savepoint);
-            failures[i] = e;
           }
         }
         if (!entries.isEmpty()) {
-          insert(h, entries);
+          insert(h, entries, payloads);
           h.createUpdate("UPDATE journal_head SET seq = :seq, hash = :hash WHERE id = 1")
               .bind("seq", headSeq).bind("hash", headHash).execute();
         }
@@ -263,18 +273,19 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  private static void insert(Handle h, List<JournalEntry> entries) {
+  private static void insert(Handle h, List<JournalEntry> entries, List<String> payloads) {
     var batch = h.prepareBatch("""
         INSERT INTO journal (seq, recorded_at, type, subject, actor, payload, prev_hash, hash)
         VALUES (:seq, :recordedAt, :type, :subject, :actor, :payload, :prevHash, :hash)
         """);
-    for (JournalEntry e : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      JournalEntry e = entries.get(i);
       batch.bind("seq", e.seq())
           .bind("recordedAt", e.recordedAt().toEpochMilli())
           .bind("type", e.type())
           .bind("subject", e.subject())
           .bind("actor", e.actor())
-          .bind("payload", Canonical.canonicalize(e.payload()))
+          .bind("payload", payloads.get(i))
           .bind("prevHash", e.prevHash())
           .bind("hash", e.hash())
           .add();
@@ -284,7 +295,7 @@ public final class Journal implements AutoCloseable {
 
   // JDBC savepoints rather than Handle.savepoint(name): Jdbi forgets a named savepoint once it has
   // been rolled back to, so it can no longer be released, and a failed release failed the whole batch.
-  private static Savepoint savepoint(Handle h) {
+  static Savepoint savepoint(Handle h) {
     try {
       return h.getConnection().setSavepoint();
     } catch (SQLException e) {

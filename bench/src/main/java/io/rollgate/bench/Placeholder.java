@@ -1,1 +1,0 @@
-package io.rollgate.bench; final class Placeholder { private Placeholder() {} }
