@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Also prints the writer thread's CPU time per committed command, a steadier before/after figure
  * than throughput on a shared machine. Sampling itself slows the writer a little; pass
- * {@code nosample} as the fourth argument to measure without it.
+ * {@code nosample} to measure without it. {@code touch} makes each command also take the
+ * transaction handle (as every state-changing command does), so it pays for its savepoint.
  *
- * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.JournalProbe SQLITE [seconds] [threads] [nosample]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.JournalProbe SQLITE [seconds] [threads] [nosample] [touch]</pre>
  */
 public final class JournalProbe {
   private JournalProbe() {}
@@ -29,7 +30,9 @@ public final class JournalProbe {
     Dialect dialect = Dialect.valueOf(args.length > 0 ? args[0] : "SQLITE");
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
     int threads = args.length > 2 ? Integer.parseInt(args[2]) : 64;
-    boolean sample = !(args.length > 3 && args[3].equals("nosample"));
+    var flags = java.util.Arrays.asList(args).subList(Math.min(3, args.length), args.length);
+    boolean sample = !flags.contains("nosample");
+    boolean touch = flags.contains("touch");
     try (var dbs = BenchDatabases.open(dialect)) {
       Journal journal = new Journal(dbs.db, Clock.systemUTC(), JournalConfig.DEFAULTS);
       var stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -40,7 +43,11 @@ public final class JournalProbe {
         Thread t = Thread.ofPlatform().name("submitter-" + i).start(() -> {
           long n = 0;
           while (!stop.get()) {
-            journal.execute(AuditWorkload.appendOne(id, n++));
+            var append = AuditWorkload.appendOne(id, n++);
+            journal.execute(touch ? tx -> {
+              tx.handle(); // opens the command's savepoint, like any command that reads or writes state
+              return append.execute(tx);
+            } : append);
             done.incrementAndGet();
           }
         });
