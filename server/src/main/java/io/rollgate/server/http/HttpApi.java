@@ -58,7 +58,7 @@ public final class HttpApi {
       Map<String, Object> checks = new LinkedHashMap<>();
       String dbProblem = db.check();
       String journalProblem = journal.problem();
-      checks.put("database", check(dbProblem, Map.of("dialect", db.dialect().name().toLowerCase())));
+      checks.put("database", check(dbProblem, Map.of("dialect", db.dialect().name().toLowerCase(java.util.Locale.ROOT))));
       checks.put("journal", check(journalProblem,
           Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
       boolean healthy = dbProblem == null && journalProblem == null;

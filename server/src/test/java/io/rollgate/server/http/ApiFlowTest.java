@@ -469,4 +469,17 @@ class ApiFlowTest {
     assertThat(h.path("checks").path("journal").path("queueDepth").asInt()).isZero();
     assertThat(h.path("checks").path("journal").path("queueCapacity").asInt()).isEqualTo(4096);
   }
+
+  @Test
+  void health_is_503_unhealthy_naming_the_database_when_it_is_unusable() {
+    server.server().database().close(); // the pools are gone: every query fails
+
+    var r = server.get("/health", null);
+
+    assertThat(r.status()).isEqualTo(503);
+    JsonNode h = r.json();
+    assertThat(h.path("status").asText()).isEqualTo("unhealthy");
+    assertThat(h.path("checks").path("database").path("status").asText()).isEqualTo("down");
+    assertThat(h.path("checks").path("database").path("problem").asText()).isNotBlank();
+  }
 }
