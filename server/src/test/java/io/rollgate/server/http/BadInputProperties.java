@@ -243,7 +243,10 @@ class BadInputProperties {
 
   Arbitrary<Bad> malformedJson() {
     Arbitrary<Bad> fixed = Combinators.combine(bodyRoutes(), Arbitraries.of(MALFORMED))
-        .as((route, body) -> Bad.of("malformed-json", route.method(), route.path(), body, 400, "body"));
+        .as((route, body) -> Bad.of("malformed-json", route.method(), route.path(), body, 400, "body"))
+        // freeze and unfreeze take an optional body: an empty one means {} there, not malformed JSON
+        .filter(bad -> !(bad.body() != null && new String(bad.body(), java.nio.charset.StandardCharsets.UTF_8).isBlank()
+            && (bad.path().endsWith("/freeze") || bad.path().endsWith("/unfreeze"))));
     Arbitrary<Bad> truncated = bodyRoutes().flatMap(route -> {
       String valid = write(route.valid().get());
       return Arbitraries.integers().between(1, valid.length() - 1)
