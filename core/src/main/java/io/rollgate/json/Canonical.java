@@ -1,6 +1,7 @@
 package io.rollgate.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.error.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ public final class Canonical {
   }
 
   /** The value of the single member {@code "v"}: JCS only canonicalises whole objects. */
-  private static String memberValue(com.fasterxml.jackson.databind.node.ObjectNode single) {
+  private static String memberValue(ObjectNode single) {
     String c = canonicalize(single); // {"v":…}
     return c.substring("{\"v\":".length(), c.length() - 1);
   }
@@ -87,7 +88,8 @@ public final class Canonical {
 
   /**
    * Rejects values JCS cannot represent faithfully: integers outside ±(2^53−1), non-finite or
-   * huge decimals, and strings or member names with unpaired surrogates. {@code base} is the JSON pointer of {@code node} for the error message.
+   * huge decimals, and strings or member names with unpaired surrogates. {@code base} is the JSON
+   * pointer of {@code node} for the error message.
    */
   public static void requireIJson(JsonNode node, String base) {
     if (node.isIntegralNumber()) {
@@ -122,7 +124,7 @@ public final class Canonical {
    * I-JSON (RFC 7493 §2.1) forbids unpaired surrogates: they have no UTF-8 form, so they would be
    * stored and hashed as '?' while the caller was told their value was kept.
    */
-  private static void requireUnicode(String s, String pointer, String what) {
+  public static void requireUnicode(String s, String pointer, String what) {
     int bad = firstUnpairedSurrogate(s);
     if (bad >= 0) {
       throw new InvalidInputException(pointer, what + " at " + pointer + " has an unpaired UTF-16 surrogate (\\u"
@@ -131,7 +133,7 @@ public final class Canonical {
   }
 
   /** The index of the first unpaired UTF-16 surrogate in {@code s}, or -1 when {@code s} is well-formed. */
-  public static int firstUnpairedSurrogate(String s) {
+  private static int firstUnpairedSurrogate(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

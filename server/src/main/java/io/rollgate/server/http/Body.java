@@ -25,7 +25,7 @@ final class Body {
   /** For routes whose fields are all optional: an empty body means {@code {}}. */
   static Body optional(Context ctx, long maxBytes, String... allowed) {
     byte[] raw = read(ctx, maxBytes);
-    return raw.length == 0 || new String(raw, java.nio.charset.StandardCharsets.UTF_8).isBlank()
+    return new String(raw, java.nio.charset.StandardCharsets.UTF_8).isBlank()
         ? new Body(Json.object())
         : parse(raw, allowed);
   }
@@ -88,9 +88,7 @@ final class Body {
     if (v.textValue().indexOf('\u0000') >= 0) {
       throw new InvalidInputException(field, "'" + field + "' must not contain NUL (\\u0000) characters");
     }
-    if (Canonical.firstUnpairedSurrogate(v.textValue()) >= 0) {
-      throw new InvalidInputException(field, "'" + field + "' has an unpaired UTF-16 surrogate; it is not Unicode text");
-    }
+    Canonical.requireUnicode(v.textValue(), field, "string");
     if (v.textValue().length() > maxLength) {
       throw new InvalidInputException(field, "'" + field + "' is " + v.textValue().length()
           + " characters long; the limit is " + maxLength);
