@@ -39,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS);
+        JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL);
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);

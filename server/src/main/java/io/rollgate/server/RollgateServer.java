@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -27,22 +28,43 @@ public final class RollgateServer implements AutoCloseable {
   /**
    * @param dbUrl null for embedded SQLite in {@code dataDir}, or a {@code jdbc:postgresql://} URL
    * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
+   * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; null leaves it open
+   * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-      String adminToken, InstantSource clock, JournalConfig journal) {
+      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval) {
+    public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
+
     public Config {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(journal, "journal");
+      Objects.requireNonNull(attestInterval, "attestInterval");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+      }
+      if (attestInterval.isNegative() || attestInterval.isZero()) {
+        throw new IllegalArgumentException("attestInterval must be positive, got " + attestInterval);
+      }
+      if (metricsToken != null && metricsToken.isBlank()) {
+        metricsToken = null;
       }
     }
 
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS);
+          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL);
+    }
+
+    public Config withMetricsToken(String token) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
+          attestInterval);
+    }
+
+    public Config withAttestInterval(Duration interval) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          interval);
     }
   }
 

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A Rollgate server started in-process on a free port, on a fresh SQLite data directory, with a
@@ -41,10 +42,15 @@ public final class TestServer implements AutoCloseable {
 
   /** @param dbUrl null for SQLite in a temp directory, or a PostgreSQL JDBC URL */
   public static TestServer start(String dbUrl) {
+    return start(dbUrl, UnaryOperator.identity());
+  }
+
+  /** @param customize adjusts the test configuration (metrics token, attest interval, …) before start */
+  public static TestServer start(String dbUrl, UnaryOperator<RollgateServer.Config> customize) {
     var clock = MutableClock.at("2025-01-01T00:00:00Z");
     Path dir = TestDatabases.newTempDir();
-    var server = RollgateServer.start(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null, null,
-        ADMIN_TOKEN, clock, JournalConfig.DEFAULTS));
+    var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
+        null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL)));
     return new TestServer(server, clock, dir);
   }
 
