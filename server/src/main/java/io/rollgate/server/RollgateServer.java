@@ -93,7 +93,7 @@ public final class RollgateServer implements AutoCloseable {
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(db, journal, policies, tokens, reader);
+      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
       app.start(cfg.host(), cfg.port());
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
       return new RollgateServer(db, journal, policies, tokens, reader, app);
@@ -162,6 +162,11 @@ public final class RollgateServer implements AutoCloseable {
 
   public JournalReader journalReader() {
     return reader;
+  }
+
+  /** The running Javalin application; tests read its route table from here. */
+  public Javalin app() {
+    return app;
   }
 
   /**

@@ -101,8 +101,7 @@ class AuthorizationMatrixTest {
 
   @Test
   void the_matrix_lists_every_registered_route_with_the_role_it_is_registered_with() {
-    var s = server.server();
-    Javalin app = HttpApi.create(s.database(), s.journal(), s.policies(), s.tokens(), s.journalReader());
+    Javalin app = server.server().app();
     Set<String> registered = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
         .map(ParsedEndpoint::getEndpoint)
         .filter(e -> e.getMethod().isHttpMethod())
