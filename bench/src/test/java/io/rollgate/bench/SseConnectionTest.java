@@ -1,0 +1,165 @@
+package io.rollgate.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The harness's own SSE client: if it mis-parsed, every figure it reports would be wrong. */
+class SseConnectionTest {
+  private static final String STREAM = ""
+      + ": heartbeat\n\n"
+      + "id: 7\nevent: policy.applied\ndata: {\"seq\":7}\n\n"
+      + "id: 8\r\nevent: policy.skipped\r\ndata: {\"seq\":8}\r\n\r\n" // CR LF line ends
+      + "id:9\rdata:first\rdata: second\r\r" // bare CR, no space after the colon, two data lines
+      + ": heartbeat\n\n"
+      + "id: 10\nretry: 500\nunknown: x\ndata: {\"seq\":10}\n\n"
+      + "data: no id\n\n";
+
+  private static List<SseConnection.Frame> parseInPieces(byte[] bytes, long seed) {
+    var parser = new SseConnection.FrameParser();
+    List<SseConnection.Frame> frames = new ArrayList<>();
+    var random = new Random(seed);
+    int off = 0;
+    long read = 0;
+    while (off < bytes.length) {
+      int len = Math.min(bytes.length - off, 1 + random.nextInt(7));
+      parser.feed(bytes, off, len, read++, frames::add);
+      off += len;
+    }
+    assertThat(parser.comments).isEqualTo(2);
+    return frames;
+  }
+
+  @Test
+  void framesAreTheSameHoweverTheBytesAreSplit() {
+    byte[] bytes = STREAM.getBytes(StandardCharsets.UTF_8);
+    for (long seed = 0; seed < 200; seed++) {
+      var frames = parseInPieces(bytes, seed);
+      assertThat(frames).extracting(SseConnection.Frame::id).containsExactly("7", "8", "9", "10", null);
+      assertThat(frames).extracting(SseConnection.Frame::event)
+          .containsExactly("policy.applied", "policy.skipped", "message", "message", "message");
+      assertThat(frames).extracting(SseConnection.Frame::data)
+          .containsExactly("{\"seq\":7}", "{\"seq\":8}", "first\nsecond", "{\"seq\":10}", "no id");
+    }
+  }
+
+  @Test
+  void aFrameIsStampedWithTheReadThatCompletedIt() {
+    byte[] bytes = "id: 1\ndata: x\n\nid: 2\ndata: y\n\n".getBytes(StandardCharsets.UTF_8);
+    var parser = new SseConnection.FrameParser();
+    List<SseConnection.Frame> frames = new ArrayList<>();
+    parser.feed(bytes, 0, 10, 100, frames::add); // "id: 1\ndata" – nothing complete yet
+    assertThat(frames).isEmpty();
+    parser.feed(bytes, 10, bytes.length - 10, 200, frames::add);
+    assertThat(frames).extracting(SseConnection.Frame::receivedNanos).containsExactly(200L, 200L);
+  }
+
+  private static byte[] chunked(String body, int chunk, String extension) {
+    var out = new ByteArrayOutputStream();
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < b.length; i += chunk) {
+      int n = Math.min(chunk, b.length - i);
+      out.writeBytes((Integer.toHexString(n) + extension + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(b, i, n);
+      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    out.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
+  @Test
+  void chunkedBodiesDecodeToTheOriginalBytes() throws IOException {
+    for (int size : new int[] {1, 3, 17, 4096}) {
+      InputStream in = new SseConnection.ChunkedInput(new ByteArrayInputStream(chunked(STREAM, size, ";ext=1")));
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(STREAM);
+    }
+  }
+
+  @Test
+  void aConnectionCutInsideAChunkIsAnErrorNotAnEnd() {
+    byte[] whole = chunked("id: 1\ndata: x\n\n", 64, "");
+    byte[] cut = java.util.Arrays.copyOf(whole, 8);
+    InputStream in = new SseConnection.ChunkedInput(new ByteArrayInputStream(cut));
+    assertThatThrownBy(in::readAllBytes).isInstanceOf(EOFException.class).hasMessageContaining("inside a chunk");
+  }
+
+  /** One-connection HTTP server on loopback: records the request head, answers with {@code response}. */
+  private static CompletableFuture<String> serveOnce(ServerSocket server, byte[] response) {
+    var request = new CompletableFuture<String>();
+    Thread.ofVirtual().start(() -> {
+      try (Socket s = server.accept()) {
+        s.setSoTimeout(10_000);
+        InputStream in = s.getInputStream();
+        var head = new StringBuilder();
+        for (String line = SseConnection.readAsciiLine(in); line != null && !line.isEmpty();
+            line = SseConnection.readAsciiLine(in)) {
+          head.append(line).append('\n');
+        }
+        request.complete(head.toString());
+        s.getOutputStream().write(response);
+        s.getOutputStream().flush();
+      } catch (IOException e) {
+        request.completeExceptionally(e);
+      }
+    });
+    return request;
+  }
+
+  @Test
+  void subscribesWithTokenAndLastEventIdAndReadsAChunkedStream() throws Exception {
+    try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      var head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n";
+      var out = new ByteArrayOutputStream();
+      out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(chunked(STREAM, 5, ""));
+      var request = serveOnce(server, out.toByteArray());
+      List<SseConnection.Frame> frames = new ArrayList<>();
+      try (var c = SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()), "/api/v1/events",
+          "secret-token", 42, 5_000, 10_000)) {
+        c.pump(frames::add); // returns at the terminating zero-size chunk
+        assertThat(c.comments()).isEqualTo(2);
+      }
+      assertThat(request.get(10, TimeUnit.SECONDS)).startsWith("GET /api/v1/events HTTP/1.1\n")
+          .contains("Authorization: Bearer secret-token\n", "Last-Event-ID: 42\n", "Accept: text/event-stream\n");
+      assertThat(frames).extracting(SseConnection.Frame::id).containsExactly("7", "8", "9", "10", null);
+    }
+  }
+
+  @Test
+  void aRefusalIsReportedWithItsStatusLine() throws Exception {
+    try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      serveOnce(server, ("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/problem+json\r\n"
+          + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+      assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
+          "/api/v1/events", "t", -1, 5_000, 10_000))
+          .isInstanceOf(IOException.class).hasMessageContaining("401 Unauthorized").hasMessageContaining("expected 200");
+    }
+  }
+
+  @Test
+  void aNonEventStreamAnswerIsRefused() throws Exception {
+    try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      serveOnce(server, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
+          "/api/v1/events", "t", -1, 5_000, 10_000))
+          .isInstanceOf(IOException.class).hasMessageContaining("text/html");
+    }
+  }
+}
