@@ -491,6 +491,12 @@ final class PropagationRun {
     }
 
     private void onFrame(SseConnection.Frame f) {
+      if (f.event().startsWith("stream.") || f.event().startsWith("server.")) {
+        // control events (stream.overflow: this client fell too far behind; server.shutdown) repeat
+        // the last id; during a run any of them means the delivery failed
+        violation("control event " + f.event() + ": " + f.data());
+        return;
+      }
       long id;
       try {
         id = Long.parseLong(f.id());

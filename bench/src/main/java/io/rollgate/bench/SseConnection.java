@@ -218,7 +218,9 @@ final class SseConnection implements AutoCloseable {
       String text = line.toString(StandardCharsets.UTF_8);
       line.reset();
       if (text.isEmpty()) {
-        if (data != null || id != null) {
+        // as in the WHATWG algorithm, a block without data is no event: Rollgate's heartbeats may
+        // carry an id: (to move the resume point past filtered entries) and must not count as one
+        if (data != null) {
           sink.accept(new Frame(id, event == null ? "message" : event, data == null ? null : data.toString(), nanos));
         }
         id = null;

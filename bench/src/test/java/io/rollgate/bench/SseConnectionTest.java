@@ -27,7 +27,7 @@ class SseConnectionTest {
       + "id: 7\nevent: policy.applied\ndata: {\"seq\":7}\n\n"
       + "id: 8\r\nevent: policy.skipped\r\ndata: {\"seq\":8}\r\n\r\n" // CR LF line ends
       + "id:9\rdata:first\rdata: second\r\r" // bare CR, no space after the colon, two data lines
-      + ": heartbeat\n\n"
+      + ": heartbeat\nid: 9\n\n" // a heartbeat that moves the resume point is not an event
       + "id: 10\nretry: 500\nunknown: x\ndata: {\"seq\":10}\n\n"
       + "data: no id\n\n";
 
