@@ -25,10 +25,16 @@ import java.util.Locale;
  * creates a viewer token, makes {@value PropagationRun#POLICY} changes on a fixed schedule through
  * {@code POST /api/v1/policies/{name}/changes}, and records per (subscriber, event) the
  * {@link System#nanoTime} at receipt. The commit itself happens somewhere between the request being
- * sent and its response (the acknowledgement), so latency is reported from both ends: "from send"
- * over-states it by the request's own time, "from ack" under-states it and can be negative (the
- * event may overtake the HTTP response). Every subscriber must get every journal entry after its
- * {@code Last-Event-ID} exactly once and in order, or the run is reported incomplete.
+ * sent and its response (the acknowledgement), so latency is reported from three points:
+ * <ul>
+ *   <li>"from send" over-states it by the whole request (parsing, guards, fsync, verification);
+ *   <li>"from recordedAt" starts at the entry's own timestamp, taken by the journal writer just
+ *       before it commits (wall clock, milliseconds; the wall clock is the same kernel clock in
+ *       both processes): an upper bound that leaves out the HTTP request but keeps the commit;
+ *   <li>"from ack" under-states it and can be negative (the event may overtake the HTTP response).
+ * </ul>
+ * Every subscriber must get every journal entry after its {@code Last-Event-ID} exactly once and
+ * in order, or the run is reported incomplete.
  *
  * <p>Memory per subscriber is the growth of the server's reachable heap after a full GC
  * ({@code jcmd GC.class_histogram}) and of its RSS, from no subscriber to all connected, divided
@@ -191,11 +197,14 @@ public final class EventPropagation {
   static final List<String> HEADLINE = List.of(
       "/allClientsFromSendMs/p50", "/allClientsFromSendMs/p90", "/allClientsFromSendMs/p99",
       "/allClientsFromSendMs/max",
+      "/allClientsFromRecordedAtMs/p50", "/allClientsFromRecordedAtMs/p90", "/allClientsFromRecordedAtMs/p99",
+      "/allClientsFromRecordedAtMs/max",
       "/allClientsFromAckMs/p50", "/allClientsFromAckMs/p90", "/allClientsFromAckMs/p99", "/allClientsFromAckMs/max",
       "/firstClientFromSendMs/p50", "/firstClientFromSendMs/p99",
       "/pairsFromSendMs/p50", "/pairsFromSendMs/p90", "/pairsFromSendMs/p99", "/pairsFromSendMs/max",
       "/pairsFromAckMs/p50", "/pairsFromAckMs/p99",
-      "/ackMs/p50", "/ackMs/p99",
+      "/ackMs/p50", "/ackMs/p99", "/ackNoSubscribersMs/p50", "/ackNoSubscribersMs/p99",
+      "/serverCpuSeconds", "/harnessCpuSeconds", "/measuredSeconds", "/serverCpuMicrosPerDelivery",
       "/memory/liveHeapPerClientBytes", "/memory/rssPerClientBytes",
       "/memory/idle/liveHeapBytes", "/memory/connected/liveHeapBytes", "/memory/afterDisconnect/liveHeapBytes",
       "/memory/idle/rssBytes", "/memory/connected/rssBytes",
@@ -234,10 +243,10 @@ public final class EventPropagation {
     }
     JsonNode d = r.path("delivery");
     return String.format(Locale.ROOT,
-        "  run %d: every client had the event (from send) p50 %.1f ms, p99 %.1f ms, max %.1f ms; %s; "
+        "  run %d: every client had the event (from recordedAt) p50 %.1f ms, p99 %.1f ms, max %.1f ms; %s; "
             + "%.0f B heap and %.0f B RSS per client; load %s → %s",
-        r.path("run").asInt(), r.at("/allClientsFromSendMs/p50").asDouble(), r.at("/allClientsFromSendMs/p99").asDouble(),
-        r.at("/allClientsFromSendMs/max").asDouble(),
+        r.path("run").asInt(), r.at("/allClientsFromRecordedAtMs/p50").asDouble(),
+        r.at("/allClientsFromRecordedAtMs/p99").asDouble(), r.at("/allClientsFromRecordedAtMs/max").asDouble(),
         d.path("complete").asBoolean() ? "delivery complete" : "DELIVERY INCOMPLETE " + d,
         r.at("/memory/liveHeapPerClientBytes").asDouble(), r.at("/memory/rssPerClientBytes").asDouble(),
         r.path("loadavgAtStart").asText(), r.path("loadavgAtEnd").asText());
@@ -270,6 +279,7 @@ public final class EventPropagation {
     }
     s.append("time until EVERY client had the event, per event:\n");
     row(s, doc, "  from request sent", "/allClientsFromSendMs", " ms");
+    row(s, doc, "  from entry recordedAt", "/allClientsFromRecordedAtMs", " ms");
     row(s, doc, "  from response (ack)", "/allClientsFromAckMs", " ms");
     s.append("time until the FIRST client had it:\n");
     row(s, doc, "  from request sent", "/firstClientFromSendMs", " ms");
@@ -277,10 +287,14 @@ public final class EventPropagation {
     row(s, doc, "  from request sent", "/pairsFromSendMs", " ms");
     row(s, doc, "  from response (ack)", "/pairsFromAckMs", " ms");
     s.append("change request → response (ack):\n");
-    row(s, doc, "  ", "/ackMs", " ms");
-    double p99 = doc.path("medians").path("/allClientsFromSendMs/p99").asDouble(Double.NaN);
-    s.append(String.format(Locale.ROOT, "target: every client within 100 ms at p99 (from request sent): %s (%.1f ms)%n",
-        p99 <= 100 ? "met" : "NOT met", p99));
+    row(s, doc, "  with the subscribers", "/ackMs", " ms");
+    row(s, doc, "  with none (warm-up)", "/ackNoSubscribersMs", " ms");
+    JsonNode med = doc.path("medians");
+    double upper = med.path("/allClientsFromRecordedAtMs/p99").asDouble(Double.NaN);
+    s.append(String.format(Locale.ROOT, "target, commit → every client ≤ 100 ms at p99: %s by the upper bound "
+            + "(from recordedAt) %.1f ms; lower bound (from ack) %.1f ms; from request sent %.1f ms%n",
+        upper <= 100 ? "met" : "NOT met", upper, med.path("/allClientsFromAckMs/p99").asDouble(Double.NaN),
+        med.path("/allClientsFromSendMs/p99").asDouble(Double.NaN)));
     s.append("server memory per connected client (after full GC):\n");
     s.append("  live heap ").append(values(doc, "/memory/liveHeapPerClientBytes", "%.0f")).append(" B\n");
     s.append("  RSS       ").append(values(doc, "/memory/rssPerClientBytes", "%.0f")).append(" B\n");
@@ -294,6 +308,11 @@ public final class EventPropagation {
         .append("changes made: ").append(values(doc, "/achievedChangesPerSec", "%.1f"))
         .append("/s (one at a time; worst lateness against the schedule ")
         .append(values(doc, "/writerLateMaxMs", "%.1f")).append(" ms)\n");
+    s.append("CPU during the measured phase: server ").append(values(doc, "/serverCpuSeconds", "%.2f"))
+        .append(" s, harness ").append(values(doc, "/harnessCpuSeconds", "%.2f")).append(" s, over ")
+        .append(values(doc, "/measuredSeconds", "%.2f")).append(" s on ").append(Runtime.getRuntime().availableProcessors())
+        .append(" CPUs; server ").append(values(doc, "/serverCpuMicrosPerDelivery", "%.1f"))
+        .append(" µs per event delivered to one client\n");
     JsonNode first = null;
     for (JsonNode r : runs) {
       if (!r.has("error")) {

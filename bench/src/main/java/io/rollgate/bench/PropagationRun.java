@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -52,6 +53,8 @@ final class PropagationRun {
   private String base;
   private int n; // the value the next change writes, so that no change is a no-op
   private long deadline;
+  /** Epoch nanos minus {@link System#nanoTime}, to put receive times on the wall clock the server stamps entries with. */
+  private long wallOffsetNanos;
   /** Set before the harness closes the connections, so the resulting read errors are not failures. */
   private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -84,7 +87,10 @@ final class PropagationRun {
           .path("token").asText();
       call("PUT", "/api/v1/policies/" + POLICY, admin,
           "{\"document\":{\"n\":0},\"reason\":\"sse propagation benchmark\"}", 201);
-      write(SETTLE_WRITES, admin);
+      List<Change> settle = write(SETTLE_WRITES, admin);
+      // the same writes with nobody subscribed: how much the fan-out slows the write path itself
+      r.set("ackNoSubscribersMs", dist(settle.stream().skip(SETTLE_WRITES / 2)
+          .mapToDouble(c -> (c.acked() - c.sent()) / 1e6).toArray()));
       ServerProcess.Memory idle = server.memory();
       long lastEventId = headSeq(viewer);
 
@@ -121,9 +127,16 @@ final class PropagationRun {
       r.put("warmupDeliverySeconds", warmDone == Long.MIN_VALUE ? -1 : (warmDone - w0) / 1e9);
       ServerProcess.Memory loaded = server.memory();
 
+      wallOffsetNanos = wallMinusNanoTime();
+      Duration serverCpu0 = server.cpu();
+      Duration ownCpu0 = ownCpu();
       List<Change> changes = write(o.events(), admin);
       long head = headSeq(viewer);
       long reached = awaitAll(subscribers, head);
+      double serverCpu = server.cpu().minus(serverCpu0).toNanos() / 1e9;
+      r.put("serverCpuSeconds", serverCpu).put("harnessCpuSeconds", ownCpu().minus(ownCpu0).toNanos() / 1e9)
+          .put("measuredSeconds", (System.nanoTime() - changes.getFirst().sent()) / 1e9)
+          .put("serverCpuMicrosPerDelivery", serverCpu * 1e6 / ((double) o.events() * o.clients()));
       // coarse (the wait polls every 10 ms); the per-event latencies below come from the subscribers' own clocks
       r.put("allReachedHead", reached != Long.MIN_VALUE);
       r.put("lastAckToAllReachedHeadMs", reached == Long.MIN_VALUE ? -1 : (reached - changes.getLast().acked()) / 1e6);
@@ -235,9 +248,12 @@ final class PropagationRun {
     int expected = entries.size();
     Map<Long, Integer> position = new HashMap<>();
     Map<Integer, Long> seqOfVersion = new HashMap<>();
+    long[] recordedAt = new long[expected]; // epoch nanos (the journal keeps milliseconds)
     for (int i = 0; i < expected; i++) {
       JsonNode e = entries.get(i);
       position.put(e.path("seq").asLong(), i);
+      Instant at = Instant.parse(e.path("recordedAt").asText());
+      recordedAt[i] = at.getEpochSecond() * 1_000_000_000L + at.getNano();
       if (e.path("type").asText().equals("policy.applied") && e.path("subject").asText().equals(POLICY)) {
         seqOfVersion.put(e.path("payload").path("version").asInt(), e.path("seq").asLong());
       }
@@ -290,6 +306,7 @@ final class PropagationRun {
     int m = changes.size();
     double[] allFromAck = new double[m];
     double[] allFromSend = new double[m];
+    double[] allFromRecorded = new double[m];
     double[] firstFromSend = new double[m];
     double[] ack = new double[m];
     double[] pairsFromSend = new double[m * subscribers.length];
@@ -324,6 +341,7 @@ final class PropagationRun {
       if (everywhere) {
         allFromAck[complete] = (max - ch.acked()) / 1e6;
         allFromSend[complete] = (max - ch.sent()) / 1e6;
+        allFromRecorded[complete] = (max + wallOffsetNanos - recordedAt[p]) / 1e6;
         firstFromSend[complete] = (min - ch.sent()) / 1e6;
         complete++;
       }
@@ -341,6 +359,7 @@ final class PropagationRun {
     }
     run.set("allClientsFromAckMs", dist(Arrays.copyOf(allFromAck, complete)));
     run.set("allClientsFromSendMs", dist(Arrays.copyOf(allFromSend, complete)));
+    run.set("allClientsFromRecordedAtMs", dist(Arrays.copyOf(allFromRecorded, complete)));
     run.set("firstClientFromSendMs", dist(Arrays.copyOf(firstFromSend, complete)));
     run.set("pairsFromSendMs", dist(Arrays.copyOf(pairsFromSend, pairs)));
     run.set("pairsFromAckMs", dist(Arrays.copyOf(pairsFromAck, pairs)));
@@ -415,6 +434,29 @@ final class PropagationRun {
 
   private long remainingNanos() {
     return deadline - System.nanoTime();
+  }
+
+  /**
+   * Both clocks read back to back, keeping the pair read closest together; the wall clock is the
+   * same kernel clock in both processes, so this is what makes the server's recordedAt comparable.
+   */
+  private static long wallMinusNanoTime() {
+    long best = Long.MAX_VALUE;
+    long offset = 0;
+    for (int i = 0; i < 1000; i++) {
+      long t0 = System.nanoTime();
+      Instant now = Instant.now();
+      long t1 = System.nanoTime();
+      if (t1 - t0 < best) {
+        best = t1 - t0;
+        offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (t0 + (t1 - t0) / 2);
+      }
+    }
+    return offset;
+  }
+
+  private static Duration ownCpu() {
+    return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
   private static String loadavg() {

@@ -104,6 +104,11 @@ final class ServerProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** CPU time the server process has used so far (user + system), zero if the OS does not say. */
+  Duration cpu() {
+    return process.info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
   /** Forces a full GC in the server and reads its live heap, RSS and thread count. */
   Memory memory() throws IOException, InterruptedException {
     String histogram = jcmd("GC.class_histogram");
