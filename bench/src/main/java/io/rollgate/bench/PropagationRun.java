@@ -511,7 +511,7 @@ final class PropagationRun {
     @Override
     public void run() {
       try {
-        connection = SseConnection.open(server, EVENTS, token, lastEventId, 10_000, 0);
+        connection = SseConnection.open(server, EVENTS, token, lastEventId, validate, 10_000, 0);
       } catch (IOException e) {
         failure = "connect: " + e.getMessage();
         return;

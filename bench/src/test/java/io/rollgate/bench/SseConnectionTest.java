@@ -32,7 +32,7 @@ class SseConnectionTest {
       + "data: no id\n\n";
 
   private static List<SseConnection.Frame> parseInPieces(byte[] bytes, long seed) {
-    var parser = new SseConnection.FrameParser();
+    var parser = new SseConnection.FrameParser(true);
     List<SseConnection.Frame> frames = new ArrayList<>();
     var random = new Random(seed);
     int off = 0;
@@ -60,9 +60,28 @@ class SseConnectionTest {
   }
 
   @Test
+  void withoutDataTheFramesStillCarryIdAndEvent() {
+    var parser = new SseConnection.FrameParser(false);
+    List<SseConnection.Frame> frames = new ArrayList<>();
+    byte[] bytes = STREAM.getBytes(StandardCharsets.UTF_8);
+    parser.feed(bytes, 0, bytes.length, 1, frames::add);
+    assertThat(frames).extracting(SseConnection.Frame::id).containsExactly("7", "8", "9", "10", null);
+    assertThat(frames).extracting(SseConnection.Frame::data).containsOnly("");
+  }
+
+  @Test
+  void aLineLongerThanTheInitialBufferIsKeptWhole() {
+    String big = "{\"payload\":\"" + "é".repeat(3000) + "\"}";
+    byte[] bytes = ("id: 1\ndata: " + big + "\n\n").getBytes(StandardCharsets.UTF_8);
+    List<SseConnection.Frame> frames = new ArrayList<>();
+    new SseConnection.FrameParser(true).feed(bytes, 0, bytes.length, 1, frames::add);
+    assertThat(frames).singleElement().extracting(SseConnection.Frame::data).isEqualTo(big);
+  }
+
+  @Test
   void aFrameIsStampedWithTheReadThatCompletedIt() {
     byte[] bytes = "id: 1\ndata: x\n\nid: 2\ndata: y\n\n".getBytes(StandardCharsets.UTF_8);
-    var parser = new SseConnection.FrameParser();
+    var parser = new SseConnection.FrameParser(true);
     List<SseConnection.Frame> frames = new ArrayList<>();
     parser.feed(bytes, 0, 10, 100, frames::add); // "id: 1\ndata" – nothing complete yet
     assertThat(frames).isEmpty();
@@ -131,7 +150,7 @@ class SseConnectionTest {
       var request = serveOnce(server, out.toByteArray());
       List<SseConnection.Frame> frames = new ArrayList<>();
       try (var c = SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()), "/api/v1/events",
-          "secret-token", 42, 5_000, 10_000)) {
+          "secret-token", 42, true, 5_000, 10_000)) {
         c.pump(frames::add); // returns at the terminating zero-size chunk
         assertThat(c.comments()).isEqualTo(2);
       }
@@ -147,7 +166,7 @@ class SseConnectionTest {
       serveOnce(server, ("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/problem+json\r\n"
           + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
       assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
-          "/api/v1/events", "t", -1, 5_000, 10_000))
+          "/api/v1/events", "t", -1, true, 5_000, 10_000))
           .isInstanceOf(IOException.class).hasMessageContaining("401 Unauthorized").hasMessageContaining("expected 200");
     }
   }
@@ -158,7 +177,7 @@ class SseConnectionTest {
       serveOnce(server, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
       assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
-          "/api/v1/events", "t", -1, 5_000, 10_000))
+          "/api/v1/events", "t", -1, true, 5_000, 10_000))
           .isInstanceOf(IOException.class).hasMessageContaining("text/html");
     }
   }
