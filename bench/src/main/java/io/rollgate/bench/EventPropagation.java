@@ -43,7 +43,7 @@ import java.util.Locale;
  * <pre>java -cp bench/target/benchmarks.jar io.rollgate.bench.EventPropagation
  *     [--clients 1000] [--events 500] [--interval-ms 20] [--warmup-events 50] [--runs 3]
  *     [--timeout-s 180] [--server-jar server/target/rollgate.jar] [--server-opts "-Xmx1g"]
- *     [--out bench/results/STAMP-sse] [--json]</pre>
+ *     [--out bench/results/STAMP-sse] [--reader-threads NPROC] [--json]</pre>
  *
  * Exit status: 0 when every run delivered everything, 1 when a run was incomplete or failed, 2 for
  * bad arguments or too low an open-file limit.
@@ -59,9 +59,10 @@ public final class EventPropagation {
    * @param runTimeout bound on one whole run, server start to stop
    * @param serverJvmOptions options for the server JVM
    * @param json print the result document on stdout instead of the human summary
+   * @param readerThreads platform threads that read all subscribers' sockets (default: one per CPU)
    */
   record Options(int clients, int events, int warmupEvents, Duration interval, int runs, Duration runTimeout,
-      Path serverJar, List<String> serverJvmOptions, Path out, boolean json) {
+      Path serverJar, List<String> serverJvmOptions, Path out, boolean json, int readerThreads) {
     Options {
       require(clients >= 1 && clients <= 20_000, "--clients must be between 1 and 20000, got " + clients);
       require(events >= 1 && events <= 100_000, "--events must be between 1 and 100000, got " + events);
@@ -72,6 +73,8 @@ public final class EventPropagation {
       require(runs >= 1 && runs <= 20, "--runs must be between 1 and 20, got " + runs);
       require(runTimeout.toSeconds() >= 10 && runTimeout.toSeconds() <= 3600,
           "--timeout-s must be between 10 and 3600, got " + runTimeout.toSeconds());
+      require(readerThreads >= 1 && readerThreads <= 64, "--reader-threads must be between 1 and 64, got "
+          + readerThreads);
       serverJvmOptions = List.copyOf(serverJvmOptions);
     }
 
@@ -86,6 +89,7 @@ public final class EventPropagation {
       String serverOpts = "-Xmx1g";
       Path out = null;
       boolean json = false;
+      int readerThreads = Runtime.getRuntime().availableProcessors();
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--json")) {
@@ -104,6 +108,7 @@ public final class EventPropagation {
           case "--server-jar" -> jar = Path.of(v);
           case "--server-opts" -> serverOpts = v;
           case "--out" -> out = Path.of(v);
+          case "--reader-threads" -> readerThreads = integer(a, v);
           default -> throw new IllegalArgumentException("unknown argument " + a);
         }
       }
@@ -113,7 +118,7 @@ public final class EventPropagation {
       }
       List<String> opts = serverOpts.isBlank() ? List.of() : Arrays.asList(serverOpts.trim().split("\\s+"));
       return new Options(clients, events, warmup, Duration.ofMillis(intervalMs), runs, Duration.ofSeconds(timeout),
-          jar, opts, out, json);
+          jar, opts, out, json, readerThreads);
     }
 
     private static int integer(String name, String value) {

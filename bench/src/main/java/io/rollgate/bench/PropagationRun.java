@@ -80,7 +80,8 @@ final class PropagationRun {
         .put("intervalMs", o.interval().toMillis()).put("warmupEvents", o.warmupEvents())
         .put("loadavgAtStart", loadavg());
     try (var server = ServerProcess.start(java, o.serverJar(), o.serverJvmOptions(), data, admin, log,
-        Duration.ofSeconds(60))) {
+        Duration.ofSeconds(60));
+        var reader = new SseReader(o.readerThreads())) {
       base = "http://127.0.0.1:" + server.port();
       r.put("serverPid", server.pid()).put("serverLog", log.getFileName().toString());
       String viewer = call("POST", "/api/v1/tokens", admin, "{\"name\":\"sse-bench-viewer\",\"role\":\"viewer\"}", 201)
@@ -94,7 +95,7 @@ final class PropagationRun {
       ServerProcess.Memory idle = server.memory();
       long lastEventId = headSeq(viewer);
 
-      // subscribers: each connects, then reads on its own virtual thread until closed
+      // subscribers: each connects on a virtual thread, then the reader's threads read them all
       var connected = new CountDownLatch(o.clients());
       var subscribers = new Subscriber[o.clients()];
       var addr = new InetSocketAddress("127.0.0.1", server.port());
@@ -103,8 +104,8 @@ final class PropagationRun {
       for (int i = 0; i < subscribers.length; i++) {
         // validate the payload of a sample of the subscribers; parsing JSON in all of them would
         // spend the CPU the server needs (two cores for both processes)
-        subscribers[i] = new Subscriber(addr, viewer, lastEventId, i % 100 == 0, capacity, connected, closing);
-        subscribers[i].thread = Thread.ofVirtual().name("sse-" + i).start(subscribers[i]);
+        subscribers[i] = new Subscriber(addr, viewer, lastEventId, i % 100 == 0, capacity, connected, closing, reader);
+        Thread.ofVirtual().name("sse-connect-" + i).start(subscribers[i]);
       }
       if (!connected.await(remainingNanos(), TimeUnit.NANOSECONDS)) {
         throw new IllegalStateException(connected.getCount() + " of " + o.clients()
@@ -145,20 +146,14 @@ final class PropagationRun {
       for (var s : subscribers) {
         s.close();
       }
-      long unfinished = 0;
-      for (var s : subscribers) {
-        if (!s.thread.join(Duration.ofNanos(Math.max(remainingNanos(), TimeUnit.SECONDS.toNanos(5))))) {
-          unfinished++;
-        }
-      }
-      r.put("subscriberThreadsNotFinished", unfinished);
+      reader.close(); // joins its threads: what they recorded is visible from here on
       write(WRITES_AFTER_DISCONNECT, admin);
       ServerProcess.Memory after = server.memory();
 
       List<JsonNode> entries = journalAfter(viewer, lastEventId, head);
       r.set("delivery", delivery(subscribers, entries, lastEventId, changes, r));
       r.set("memory", memory(idle, loaded, after));
-      r.put("heartbeatComments", Arrays.stream(subscribers).mapToLong(s -> s.comments).sum());
+      r.put("heartbeatComments", Arrays.stream(subscribers).mapToLong(Subscriber::comments).sum());
     } finally {
       closing.set(true);
       deleteTree(data);
@@ -476,34 +471,37 @@ final class PropagationRun {
     }
   }
 
-  /** One subscriber: its connection, and the ids and receive times of what it got, in arrival order. */
-  static final class Subscriber implements Runnable {
+  /**
+   * One subscriber: its connection, and the ids and receive times of what it got, in arrival order.
+   * {@link #run} connects (on a virtual thread); the {@link SseReader} then calls {@link #frame}.
+   */
+  static final class Subscriber implements Runnable, SseReader.Listener {
     private final InetSocketAddress server;
     private final String token;
     private final long lastEventId;
     private final boolean validate;
     private final CountDownLatch connected;
     private final AtomicBoolean closing;
+    private final SseReader reader;
     private volatile SseConnection connection;
-    Thread thread;
-    // written by the subscriber's thread only, read after it has been joined
+    // written by one reader thread only, read after the reader's threads have been joined
     long[] ids;
     long[] nanos;
     int count;
-    long comments;
     long violations;
     String firstViolation;
     volatile long lastId = -1;
     volatile String failure;
 
     Subscriber(InetSocketAddress server, String token, long lastEventId, boolean validate, int capacity,
-        CountDownLatch connected, AtomicBoolean closing) {
+        CountDownLatch connected, AtomicBoolean closing, SseReader reader) {
       this.server = server;
       this.token = token;
       this.lastEventId = lastEventId;
       this.validate = validate;
       this.connected = connected;
       this.closing = closing;
+      this.reader = reader;
       this.ids = new long[capacity];
       this.nanos = new long[capacity];
     }
@@ -511,28 +509,29 @@ final class PropagationRun {
     @Override
     public void run() {
       try {
-        connection = SseConnection.open(server, EVENTS, token, lastEventId, validate, 10_000, 0);
+        connection = SseConnection.open(server, EVENTS, token, lastEventId, validate, 10_000, 10_000);
+        reader.add(connection, this);
       } catch (IOException e) {
         failure = "connect: " + e.getMessage();
-        return;
       } finally {
         connected.countDown();
       }
-      try {
-        connection.pump(this::onFrame);
-        if (!closing.get()) {
-          failure = "the server ended the stream";
-        }
-      } catch (IOException e) {
-        if (!closing.get()) {
-          failure = "read: " + e;
-        }
-      } finally {
-        comments = connection.comments();
+    }
+
+    @Override
+    public void ended(IOException error) {
+      if (!closing.get()) {
+        failure = error == null ? "the server ended the stream" : "read: " + error;
       }
     }
 
-    private void onFrame(SseConnection.Frame f) {
+    long comments() {
+      SseConnection c = connection;
+      return c == null ? 0 : c.comments();
+    }
+
+    @Override
+    public void frame(SseConnection.Frame f) {
       if (f.event().startsWith("stream.") || f.event().startsWith("server.")) {
         // control events (stream.overflow: this client fell too far behind; server.shutdown) repeat
         // the last id; during a run any of them means the delivery failed

@@ -1,13 +1,13 @@
 package io.rollgate.bench;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,36 +18,40 @@ import java.util.function.Consumer;
  * and event-stream framing (the WHATWG "server-sent events" parsing rules for the fields a Rollgate
  * stream uses: {@code id}, {@code event}, {@code data} and comments).
  *
- * <p>Raw sockets rather than {@code java.net.http}: a thousand of them on virtual threads cost a few
- * KiB each, and the receive time is taken where the bytes come off the socket, not after a client
- * library's own hand-offs between threads.
+ * <p>{@link #open} does the handshake blocking (on a virtual thread, a thousand at once); then an
+ * {@link SseReader} reads the channel without blocking, a few platform threads for all
+ * subscribers. The subscribers share two CPUs with the server they measure, so the per-event cost
+ * matters: here it is one {@code read} per readiness and a byte-level parse, where a virtual thread
+ * per blocking socket costs a poller registration, a park and an unpark for every event.
  */
 final class SseConnection implements AutoCloseable {
   /** One dispatched event; {@code receivedNanos} is {@link System#nanoTime} just after the read that completed it. */
   record Frame(String id, String event, String data, long receivedNanos) {}
 
-  private final Socket socket;
-  private final InputStream body;
+  final SocketChannel channel;
+  private final ChunkDecoder chunks; // null: the body is not chunked
   private final FrameParser parser;
+  private byte[] early; // body bytes that arrived with the response head
 
-  private SseConnection(Socket socket, InputStream body, boolean keepData) {
-    this.socket = socket;
-    this.body = body;
+  private SseConnection(SocketChannel channel, boolean chunked, boolean keepData, byte[] early) {
+    this.channel = channel;
+    this.chunks = chunked ? new ChunkDecoder() : null;
     this.parser = new FrameParser(keepData);
+    this.early = early;
   }
 
   /**
    * Connects, sends {@code GET path} with the bearer token (and {@code Last-Event-ID} when
-   * {@code lastEventId >= 0}) and reads the response head. Fails unless the answer is a 200 with
-   * {@code Content-Type: text/event-stream}. Frames carry their data only when {@code keepData}.
+   * {@code lastEventId >= 0}) and reads the response head, blocking. Fails unless the answer is a
+   * 200 with {@code Content-Type: text/event-stream}. Frames carry their data only when {@code keepData}.
    */
-  static SseConnection open(InetSocketAddress server, String path, String token, long lastEventId,
-      boolean keepData, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
-    var socket = new Socket();
+  static SseConnection open(InetSocketAddress server, String path, String token, long lastEventId, boolean keepData,
+      int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+    SocketChannel ch = SocketChannel.open();
     try {
-      socket.setTcpNoDelay(true);
-      socket.connect(server, connectTimeoutMillis);
-      socket.setSoTimeout(readTimeoutMillis);
+      ch.socket().setTcpNoDelay(true);
+      ch.socket().connect(server, connectTimeoutMillis);
+      ch.socket().setSoTimeout(readTimeoutMillis); // honoured by the adaptor stream used for the head
       var request = new StringBuilder()
           .append("GET ").append(path).append(" HTTP/1.1\r\n")
           .append("Host: ").append(server.getHostString()).append(':').append(server.getPort()).append("\r\n")
@@ -57,22 +61,38 @@ final class SseConnection implements AutoCloseable {
         request.append("Last-Event-ID: ").append(lastEventId).append("\r\n");
       }
       request.append("\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-      String status = readAsciiLine(in);
-      if (status == null) {
-        throw new EOFException("connection closed before the response status line");
+      ByteBuffer out = ByteBuffer.wrap(request.toString().getBytes(StandardCharsets.US_ASCII));
+      while (out.hasRemaining()) {
+        ch.write(out);
       }
+
+      // read until the blank line that ends the head; whatever follows it is the start of the body
+      InputStream in = ch.socket().getInputStream();
+      byte[] buf = new byte[4096];
+      int len = 0;
+      int end;
+      while ((end = headEnd(buf, len)) < 0) {
+        if (len == buf.length) {
+          if (len >= 64 * 1024) {
+            throw new IOException("response head longer than 64 KiB");
+          }
+          buf = Arrays.copyOf(buf, len * 2);
+        }
+        int n = in.read(buf, len, buf.length - len);
+        if (n < 0) {
+          throw new EOFException("connection closed inside the response head (" + len + " bytes)");
+        }
+        len += n;
+      }
+      String[] lines = new String(buf, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
       Map<String, String> headers = new HashMap<>();
-      for (String line = readAsciiLine(in); line != null && !line.isEmpty(); line = readAsciiLine(in)) {
-        int colon = line.indexOf(':');
+      for (int i = 1; i < lines.length; i++) {
+        int colon = lines[i].indexOf(':');
         if (colon > 0) {
-          headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+          headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
         }
       }
+      String status = lines[0];
       String[] parts = status.split(" ", 3);
       if (parts.length < 2 || !parts[1].equals("200")) {
         throw new IOException("GET " + path + " answered '" + status + "', expected 200");
@@ -82,23 +102,51 @@ final class SseConnection implements AutoCloseable {
         throw new IOException("GET " + path + " answered Content-Type '" + type + "', expected text/event-stream");
       }
       boolean chunked = headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked");
-      return new SseConnection(socket, chunked ? new ChunkedInput(in) : in, keepData);
+      ch.configureBlocking(false);
+      return new SseConnection(ch, chunked, keepData, Arrays.copyOfRange(buf, end + 4, len));
     } catch (IOException | RuntimeException e) {
-      socket.close();
+      ch.close();
       throw e;
     }
   }
 
-  /**
-   * Reads until the server closes the stream (returns) or the socket fails or is closed by
-   * {@link #close} (throws), handing every dispatched event to {@code sink} on this thread.
-   */
-  void pump(Consumer<Frame> sink) throws IOException {
-    byte[] buf = new byte[8192];
-    int n;
-    while ((n = body.read(buf, 0, buf.length)) > 0) {
-      parser.feed(buf, 0, n, System.nanoTime(), sink);
+  /** Index of the CR LF CR LF that ends the head within {@code buf[0, len)}, or -1. */
+  private static int headEnd(byte[] buf, int len) {
+    for (int i = 0; i + 3 < len; i++) {
+      if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+        return i;
+      }
     }
+    return -1;
+  }
+
+  /**
+   * One non-blocking read into {@code buf}, its frames handed to {@code sink}; false when the stream
+   * has ended (end of the chunked body, or the connection closed).
+   */
+  boolean readOnce(ByteBuffer buf, Consumer<Frame> sink) throws IOException {
+    if (early != null) {
+      byte[] e = early;
+      early = null;
+      if (!accept(e, 0, e.length, System.nanoTime(), sink)) {
+        return false;
+      }
+    }
+    buf.clear();
+    int n = channel.read(buf);
+    if (n < 0) {
+      return false;
+    }
+    return n == 0 || accept(buf.array(), buf.arrayOffset(), n, System.nanoTime(), sink);
+  }
+
+  /** Feeds body bytes as received; false once the chunked body has ended. */
+  boolean accept(byte[] b, int off, int len, long nanos, Consumer<Frame> sink) throws IOException {
+    if (chunks == null) {
+      parser.feed(b, off, len, nanos, sink);
+      return true;
+    }
+    return chunks.feed(b, off, len, (bb, o, l) -> parser.feed(bb, o, l, nanos, sink));
   }
 
   /** Comment lines seen so far (heartbeats). */
@@ -108,84 +156,77 @@ final class SseConnection implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    socket.close();
+    channel.close();
   }
 
-  /** A line of the response head or of a chunk header, without its CR LF; null at end of stream. */
-  static String readAsciiLine(InputStream in) throws IOException {
-    var line = new StringBuilder(64);
-    int b;
-    while ((b = in.read()) >= 0) {
-      if (b == '\n') {
-        int len = line.length();
-        if (len > 0 && line.charAt(len - 1) == '\r') {
-          line.setLength(len - 1);
-        }
-        return line.toString();
-      }
-      if (line.length() > 8192) {
-        throw new IOException("header line longer than 8192 bytes");
-      }
-      line.append((char) b);
-    }
-    return line.isEmpty() ? null : line.toString();
+  interface Bytes {
+    void accept(byte[] b, int off, int len);
   }
 
-  /** HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), trailers ignored. */
-  static final class ChunkedInput extends InputStream {
-    private final InputStream in;
-    private long remaining;
-    private boolean afterChunk;
-    private boolean done;
+  /** HTTP/1.1 chunked transfer coding (RFC 9112 §7.1), decoded as bytes arrive; extensions and trailers ignored. */
+  static final class ChunkDecoder {
+    private enum State { SIZE, EXTENSION, DATA, DATA_CR, DATA_LF, DONE }
 
-    ChunkedInput(InputStream in) {
-      this.in = in;
-    }
+    private State state = State.SIZE;
+    private long size;
+    private boolean digits;
 
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (done) {
-        return -1;
-      }
-      if (remaining == 0) {
-        if (afterChunk) {
-          String crlf = readAsciiLine(in);
-          if (crlf == null) {
-            throw new EOFException("connection closed after a chunk");
+    /** Passes the chunks' content to {@code out}; returns false once the last (empty) chunk has been read. */
+    boolean feed(byte[] b, int off, int len, Bytes out) throws IOException {
+      int i = off;
+      int end = off + len;
+      while (i < end && state != State.DONE) {
+        switch (state) {
+          case DATA -> {
+            int n = (int) Math.min(size, end - i);
+            out.accept(b, i, n);
+            i += n;
+            size -= n;
+            if (size == 0) {
+              state = State.DATA_CR;
+            }
           }
-          if (!crlf.isEmpty()) {
-            throw new IOException("expected CR LF after a chunk, got '" + crlf + "'");
+          case DATA_CR -> {
+            byte c = b[i++];
+            if (c == '\r') {
+              state = State.DATA_LF;
+            } else if (c == '\n') {
+              state = State.SIZE;
+            } else {
+              throw new IOException("expected CR LF after a chunk, got byte " + c);
+            }
           }
+          case DATA_LF -> {
+            if (b[i++] != '\n') {
+              throw new IOException("expected LF after CR at the end of a chunk");
+            }
+            state = State.SIZE;
+          }
+          case SIZE, EXTENSION -> {
+            byte c = b[i++];
+            if (c == '\n') {
+              if (!digits) {
+                throw new IOException("chunk size line without a size");
+              }
+              state = size == 0 ? State.DONE : State.DATA;
+              digits = false;
+            } else if (state == State.EXTENSION || c == '\r' || c == ' ' || c == '\t') {
+              continue; // extension text, the CR of CR LF, or whitespace before an extension
+            } else if (c == ';') {
+              state = State.EXTENSION;
+            } else {
+              int v = Character.digit(c, 16);
+              if (v < 0 || size > (Long.MAX_VALUE >> 4)) {
+                throw new IOException("bad chunk size byte '" + (char) c + "'");
+              }
+              size = size * 16 + v;
+              digits = true;
+            }
+          }
+          default -> throw new IllegalStateException(state.toString());
         }
-        String size = readAsciiLine(in);
-        if (size == null) {
-          throw new EOFException("connection closed before the next chunk");
-        }
-        int semi = size.indexOf(';');
-        String hex = (semi >= 0 ? size.substring(0, semi) : size).trim();
-        try {
-          remaining = Long.parseLong(hex, 16);
-        } catch (NumberFormatException e) {
-          throw new IOException("bad chunk size line '" + size + "'");
-        }
-        if (remaining == 0) {
-          done = true;
-          return -1;
-        }
-        afterChunk = true;
       }
-      int n = in.read(b, off, (int) Math.min(len, remaining));
-      if (n < 0) {
-        throw new EOFException("connection closed inside a chunk (" + remaining + " bytes short)");
-      }
-      remaining -= n;
-      return n;
+      return state != State.DONE;
     }
   }
 
@@ -223,7 +264,7 @@ final class SseConnection implements AutoCloseable {
           length = 0;
         } else {
           if (length == line.length) {
-            line = java.util.Arrays.copyOf(line, length * 2);
+            line = Arrays.copyOf(line, length * 2);
           }
           line[length++] = b;
         }

@@ -3,9 +3,7 @@ package io.rollgate.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -102,60 +100,124 @@ class SseConnectionTest {
     return out.toByteArray();
   }
 
+  private static byte[] decodeInPieces(byte[] chunked, long seed, boolean[] endSeen) throws IOException {
+    var decoder = new SseConnection.ChunkDecoder();
+    var out = new ByteArrayOutputStream();
+    var random = new Random(seed);
+    int off = 0;
+    while (off < chunked.length) {
+      int len = Math.min(chunked.length - off, 1 + random.nextInt(9));
+      if (!decoder.feed(chunked, off, len, out::write)) {
+        endSeen[0] = true;
+      }
+      off += len;
+    }
+    return out.toByteArray();
+  }
+
   @Test
-  void chunkedBodiesDecodeToTheOriginalBytes() throws IOException {
+  void chunkedBodiesDecodeToTheOriginalBytesHoweverTheyAreSplit() throws IOException {
     for (int size : new int[] {1, 3, 17, 4096}) {
-      InputStream in = new SseConnection.ChunkedInput(new ByteArrayInputStream(chunked(STREAM, size, ";ext=1")));
-      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(STREAM);
+      for (String ext : new String[] {"", ";ext=1", " ; a=\"b\""}) {
+        for (long seed = 0; seed < 20; seed++) {
+          boolean[] end = {false};
+          byte[] decoded = decodeInPieces(chunked(STREAM, size, ext), seed, end);
+          assertThat(new String(decoded, StandardCharsets.UTF_8)).isEqualTo(STREAM);
+          assertThat(end[0]).as("the zero-size chunk ends the body").isTrue();
+        }
+      }
     }
   }
 
   @Test
-  void aConnectionCutInsideAChunkIsAnErrorNotAnEnd() {
-    byte[] whole = chunked("id: 1\ndata: x\n\n", 64, "");
-    byte[] cut = java.util.Arrays.copyOf(whole, 8);
-    InputStream in = new SseConnection.ChunkedInput(new ByteArrayInputStream(cut));
-    assertThatThrownBy(in::readAllBytes).isInstanceOf(EOFException.class).hasMessageContaining("inside a chunk");
+  void aBadChunkSizeIsAnError() {
+    byte[] bad = "zz\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+    assertThatThrownBy(() -> new SseConnection.ChunkDecoder().feed(bad, 0, bad.length, (b, o, l) -> { }))
+        .isInstanceOf(IOException.class).hasMessageContaining("bad chunk size");
+    byte[] noCrLf = "2\r\nhiX".getBytes(StandardCharsets.US_ASCII);
+    assertThatThrownBy(() -> new SseConnection.ChunkDecoder().feed(noCrLf, 0, noCrLf.length, (b, o, l) -> { }))
+        .isInstanceOf(IOException.class).hasMessageContaining("after a chunk");
   }
 
-  /** One-connection HTTP server on loopback: records the request head, answers with {@code response}. */
-  private static CompletableFuture<String> serveOnce(ServerSocket server, byte[] response) {
+  /**
+   * One-connection HTTP server on loopback: records the request head, writes {@code head}, waits
+   * for {@code bodyGate}, writes {@code body}.
+   */
+  private static CompletableFuture<String> serveOnce(ServerSocket server, byte[] head, CompletableFuture<?> bodyGate,
+      byte[] body) {
     var request = new CompletableFuture<String>();
     Thread.ofVirtual().start(() -> {
       try (Socket s = server.accept()) {
         s.setSoTimeout(10_000);
         InputStream in = s.getInputStream();
-        var head = new StringBuilder();
-        for (String line = SseConnection.readAsciiLine(in); line != null && !line.isEmpty();
-            line = SseConnection.readAsciiLine(in)) {
-          head.append(line).append('\n');
+        var text = new StringBuilder();
+        int b;
+        while (!text.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
+          text.append((char) b);
         }
-        request.complete(head.toString());
-        s.getOutputStream().write(response);
+        request.complete(text.toString());
+        s.getOutputStream().write(head);
         s.getOutputStream().flush();
-      } catch (IOException e) {
+        bodyGate.get(10, TimeUnit.SECONDS);
+        s.getOutputStream().write(body);
+        s.getOutputStream().flush();
+      } catch (Exception e) {
         request.completeExceptionally(e);
       }
     });
     return request;
   }
 
+  private static final byte[] SSE_HEAD = ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;charset=utf-8\r\n"
+      + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+
+  /** Subscribes to a one-shot server and collects frames until the stream ends. */
+  private static List<SseConnection.Frame> subscribe(ServerSocket server, CompletableFuture<?> bodyGate,
+      CompletableFuture<String> request) throws Exception {
+    List<SseConnection.Frame> frames = java.util.Collections.synchronizedList(new ArrayList<>());
+    var ended = new CompletableFuture<IOException>();
+    try (var reader = new SseReader(2);
+         var c = SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()), "/api/v1/events",
+             "secret-token", 42, true, 5_000, 10_000)) {
+      reader.add(c, new SseReader.Listener() {
+        @Override
+        public void frame(SseConnection.Frame frame) {
+          frames.add(frame);
+        }
+
+        @Override
+        public void ended(IOException error) {
+          ended.complete(error);
+        }
+      });
+      bodyGate.complete(null);
+      assertThat(ended.get(10, TimeUnit.SECONDS)).as("ends at the zero-size chunk, without error").isNull();
+      assertThat(c.comments()).isEqualTo(2);
+    }
+    assertThat(request.get(10, TimeUnit.SECONDS)).startsWith("GET /api/v1/events HTTP/1.1\r\n")
+        .contains("Authorization: Bearer secret-token\r\n", "Last-Event-ID: 42\r\n", "Accept: text/event-stream\r\n");
+    return frames;
+  }
+
   @Test
-  void subscribesWithTokenAndLastEventIdAndReadsAChunkedStream() throws Exception {
+  void readsAChunkedStreamThatArrivesAfterTheHead() throws Exception {
     try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      var head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n";
+      var gate = new CompletableFuture<Void>();
+      var request = serveOnce(server, SSE_HEAD, gate, chunked(STREAM, 5, ""));
+      // the body is written only after open() has returned: it is read by the selector thread
+      var frames = subscribe(server, gate, request);
+      assertThat(frames).extracting(SseConnection.Frame::id).containsExactly("7", "8", "9", "10", null);
+    }
+  }
+
+  @Test
+  void readsBodyBytesThatCameWithTheHead() throws Exception {
+    try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       var out = new ByteArrayOutputStream();
-      out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
-      out.writeBytes(chunked(STREAM, 5, ""));
-      var request = serveOnce(server, out.toByteArray());
-      List<SseConnection.Frame> frames = new ArrayList<>();
-      try (var c = SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()), "/api/v1/events",
-          "secret-token", 42, true, 5_000, 10_000)) {
-        c.pump(frames::add); // returns at the terminating zero-size chunk
-        assertThat(c.comments()).isEqualTo(2);
-      }
-      assertThat(request.get(10, TimeUnit.SECONDS)).startsWith("GET /api/v1/events HTTP/1.1\n")
-          .contains("Authorization: Bearer secret-token\n", "Last-Event-ID: 42\n", "Accept: text/event-stream\n");
+      out.writeBytes(SSE_HEAD);
+      out.writeBytes(chunked(STREAM, 64, ""));
+      var request = serveOnce(server, out.toByteArray(), CompletableFuture.completedFuture(null), new byte[0]);
+      var frames = subscribe(server, new CompletableFuture<>(), request);
       assertThat(frames).extracting(SseConnection.Frame::id).containsExactly("7", "8", "9", "10", null);
     }
   }
@@ -164,7 +226,8 @@ class SseConnectionTest {
   void aRefusalIsReportedWithItsStatusLine() throws Exception {
     try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       serveOnce(server, ("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/problem+json\r\n"
-          + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+          + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII), CompletableFuture.completedFuture(null),
+          new byte[0]);
       assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
           "/api/v1/events", "t", -1, true, 5_000, 10_000))
           .isInstanceOf(IOException.class).hasMessageContaining("401 Unauthorized").hasMessageContaining("expected 200");
@@ -175,7 +238,7 @@ class SseConnectionTest {
   void aNonEventStreamAnswerIsRefused() throws Exception {
     try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       serveOnce(server, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+          .getBytes(StandardCharsets.US_ASCII), CompletableFuture.completedFuture(null), new byte[0]);
       assertThatThrownBy(() -> SseConnection.open(new InetSocketAddress("127.0.0.1", server.getLocalPort()),
           "/api/v1/events", "t", -1, true, 5_000, 10_000))
           .isInstanceOf(IOException.class).hasMessageContaining("text/html");
