@@ -1,8 +1,10 @@
 package io.rollgate.cli;
 
 import io.rollgate.server.RollgateServer;
+import io.rollgate.server.http.AuthLimits;
 import io.rollgate.store.journal.JournalConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -29,6 +31,15 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--db", paramLabel = "JDBC_URL", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/rollgate")
   String db;
 
+  @Option(names = "--auth-failure-limit", defaultValue = "20",
+      description = "Failed authentications one client address may make per window before its requests carrying "
+          + "a token get 429 (default ${DEFAULT-VALUE}; 0 turns it off, e.g. behind a proxy all clients share)")
+  int authFailureLimit;
+
+  @Option(names = "--auth-failure-window", defaultValue = "60", paramLabel = "SECONDS",
+      description = "The window for --auth-failure-limit, in seconds (default ${DEFAULT-VALUE})")
+  long authFailureWindow;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -37,9 +48,16 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new CliException(2, "--port must be between 0 and 65535, got " + port);
     }
+    AuthLimits authLimits;
+    try {
+      authLimits = new AuthLimits(authFailureLimit, Duration.ofSeconds(authFailureWindow),
+          AuthLimits.DEFAULTS.maxAddresses());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(2, "--auth-failure-limit/--auth-failure-window: " + e.getMessage());
+    }
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL);
+        JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL, authLimits);
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);

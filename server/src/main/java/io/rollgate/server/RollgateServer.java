@@ -1,6 +1,7 @@
 package io.rollgate.server;
 
 import io.javalin.Javalin;
+import io.rollgate.server.http.AuthLimits;
 import io.rollgate.server.http.HttpApi;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
@@ -30,9 +31,11 @@ public final class RollgateServer implements AutoCloseable {
    * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
    * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; null leaves it open
    * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
+   * @param authLimits failed authentications allowed per client address and window before 429
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval) {
+      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
+      AuthLimits authLimits) {
     public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
 
     public Config {
@@ -41,6 +44,7 @@ public final class RollgateServer implements AutoCloseable {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(attestInterval, "attestInterval");
+      Objects.requireNonNull(authLimits, "authLimits");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -54,17 +58,22 @@ public final class RollgateServer implements AutoCloseable {
 
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL);
+          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, AuthLimits.DEFAULTS);
     }
 
     public Config withMetricsToken(String token) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
-          attestInterval);
+          attestInterval, authLimits);
     }
 
     public Config withAttestInterval(Duration interval) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          interval);
+          interval, authLimits);
+    }
+
+    public Config withAuthLimits(AuthLimits limits) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, limits);
     }
   }
 
@@ -93,7 +102,8 @@ public final class RollgateServer implements AutoCloseable {
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
+      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader, cfg.clock(),
+          cfg.authLimits()));
       app.start(cfg.host(), cfg.port());
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
       return new RollgateServer(db, journal, policies, tokens, reader, app);

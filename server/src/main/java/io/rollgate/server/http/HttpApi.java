@@ -9,6 +9,7 @@ import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.token.TokenStore;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -28,8 +29,11 @@ public final class HttpApi {
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
-  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader) {
+  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      InstantSource clock, AuthLimits authLimits) {
     public Services {
+      java.util.Objects.requireNonNull(clock, "clock");
+      java.util.Objects.requireNonNull(authLimits, "authLimits");
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
       java.util.Objects.requireNonNull(policies, "policies");
@@ -62,7 +66,7 @@ public final class HttpApi {
         }
       });
     });
-    var auth = new Auth(services.tokens());
+    var auth = new Auth(services.tokens(), new AuthFailureLimiter(services.authLimits(), services.clock()));
     app.beforeMatched(auth::check);
     ProblemMapper.install(app);
 
@@ -79,6 +83,7 @@ public final class HttpApi {
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
+    new OpenApiRoutes().register(app);
     return app;
   }
 
