@@ -1,6 +1,8 @@
 package io.rollgate.server;
 
 import io.javalin.Javalin;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.http.HttpApi;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
@@ -73,15 +75,17 @@ public final class RollgateServer implements AutoCloseable {
   private final PolicyStore policies;
   private final TokenStore tokens;
   private final JournalReader reader;
+  private final Attestor attestor;
   private final Javalin app;
 
   private RollgateServer(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Javalin app) {
+      Attestor attestor, Javalin app) {
     this.db = db;
     this.journal = journal;
     this.policies = policies;
     this.tokens = tokens;
     this.reader = reader;
+    this.attestor = attestor;
     this.app = app;
   }
 
@@ -93,10 +97,14 @@ public final class RollgateServer implements AutoCloseable {
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
+      var registry = new PrometheusRegistry();
+      var attestor = new Attestor(reader, policies, journal, cfg.clock(),
+          new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), registry);
+      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader, attestor));
       app.start(cfg.host(), cfg.port());
+      attestor.start();
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(db, journal, policies, tokens, reader, app);
+      return new RollgateServer(db, journal, policies, tokens, reader, attestor, app);
     } catch (RuntimeException e) {
       journal.close();
       db.close();
@@ -164,6 +172,10 @@ public final class RollgateServer implements AutoCloseable {
     return reader;
   }
 
+  public Attestor attestor() {
+    return attestor;
+  }
+
   /** The running Javalin application; tests read its route table from here. */
   public Javalin app() {
     return app;
@@ -176,6 +188,7 @@ public final class RollgateServer implements AutoCloseable {
   @Override
   public void close() {
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
+    attestor.close();
     app.stop();
     journal.close();
     db.close();

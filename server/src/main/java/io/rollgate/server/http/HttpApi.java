@@ -3,6 +3,7 @@ package io.rollgate.server.http;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
+import io.rollgate.server.attest.Attestor;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -28,8 +29,10 @@ public final class HttpApi {
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
-  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader) {
+  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      Attestor attestor) {
     public Services {
+      java.util.Objects.requireNonNull(attestor, "attestor");
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
       java.util.Objects.requireNonNull(policies, "policies");
@@ -73,13 +76,45 @@ public final class HttpApi {
       checks.put("database", check(dbProblem, Map.of("dialect", db.dialect().name().toLowerCase(java.util.Locale.ROOT))));
       checks.put("journal", check(journalProblem,
           Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
+      Attestor.Verdict attestation = services.attestor().lastVerdict();
+      checks.put("attestor", attestorCheck(attestation, services.attestor().lastSuccess()));
       boolean healthy = dbProblem == null && journalProblem == null;
-      ctx.status(healthy ? 200 : 503).json(Map.of("status", healthy ? "healthy" : "unhealthy", "checks", checks));
+      // a failed attestation is reported but does not take the server out of rotation: reads and
+      // changes still work, and what it found needs a person, not a restart by the orchestrator
+      String status = !healthy ? "unhealthy" : attestation instanceof Attestor.Verdict.Failed ? "degraded" : "healthy";
+      ctx.status(healthy ? 200 : 503).json(Map.of("status", status, "checks", checks));
     });
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     return app;
+  }
+
+  private static Map<String, Object> attestorCheck(Attestor.Verdict verdict, java.time.Instant lastSuccess) {
+    var m = new LinkedHashMap<String, Object>();
+    switch (verdict) {
+      case Attestor.Verdict.Pending p -> m.put("status", "pending");
+      case Attestor.Verdict.Passed p -> {
+        m.put("status", "up");
+        m.put("lastRunAt", p.at().toString());
+        m.put("verifiedSeq", p.verifiedSeq());
+        m.put("policies", p.policies());
+        m.put("fullPass", p.fullPass());
+      }
+      case Attestor.Verdict.Failed f -> {
+        m.put("status", "failed");
+        m.put("lastRunAt", f.at().toString());
+        m.put("firstBadSeq", f.firstBadSeq());
+        m.put("problems", f.problems());
+      }
+      case Attestor.Verdict.Unavailable u -> {
+        m.put("status", "error");
+        m.put("lastRunAt", u.at().toString());
+        m.put("problem", u.reason());
+      }
+    }
+    m.put("lastSuccessAt", lastSuccess == null ? null : lastSuccess.toString());
+    return m;
   }
 
   private static Map<String, Object> check(String problem, Map<String, Object> details) {
