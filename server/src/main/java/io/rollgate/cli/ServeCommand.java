@@ -3,6 +3,7 @@ package io.rollgate.cli;
 import io.rollgate.server.RollgateServer;
 import io.rollgate.store.journal.JournalConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -29,6 +30,15 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--db", paramLabel = "JDBC_URL", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/rollgate")
   String db;
 
+  @Option(names = "--attest-interval", paramLabel = "SECONDS", defaultValue = "60",
+      description = "How often the attestor re-verifies the journal chain and policy state hashes (default ${DEFAULT-VALUE})")
+  long attestIntervalSeconds;
+
+  @Option(names = "--drain-delay", paramLabel = "SECONDS", defaultValue = "0",
+      description = {"On SIGTERM, how long /health answers 503 'draining' (changes refused) before the server "
+          + "stops taking connections, so load balancers notice (default ${DEFAULT-VALUE})"})
+  long drainDelaySeconds;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -37,25 +47,51 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new CliException(2, "--port must be between 0 and 65535, got " + port);
     }
+    if (attestIntervalSeconds < 1 || attestIntervalSeconds > 86_400) {
+      throw new CliException(2, "--attest-interval must be between 1 and 86400 seconds, got " + attestIntervalSeconds);
+    }
+    if (drainDelaySeconds < 0 || drainDelaySeconds > RollgateServer.Config.MAX_DRAIN_DELAY.toSeconds()) {
+      throw new CliException(2, "--drain-delay must be between 0 and " + RollgateServer.Config.MAX_DRAIN_DELAY.toSeconds()
+          + " seconds, got " + drainDelaySeconds);
+    }
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL);
+        JournalConfig.DEFAULTS, null, Duration.ofSeconds(attestIntervalSeconds), Duration.ofSeconds(drainDelaySeconds));
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);
     } catch (RuntimeException e) {
       throw new CliException(2, "cannot start: " + rootMessage(e));
     }
-    var stopped = new CountDownLatch(1);
+    var stop = new CountDownLatch(1);
+    // SIGTERM and SIGINT end a clean drain with exit status 0, as orchestrators expect; the hook
+    // covers every other way the JVM may be asked to exit (close() is idempotent)
+    boolean signals = onSignals(stop::countDown, "TERM", "INT");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
-      stopped.countDown();
+      stop.countDown();
     }, "rollgate-shutdown"));
     var out = spec.commandLine().getOut();
     out.println("Rollgate listening on http://" + host + ":" + server.port());
     out.flush();
-    stopped.await();
+    stop.await();
+    if (signals) {
+      server.close();
+    }
     return 0;
+  }
+
+  /** Handles the named signals with {@code action} instead of the JVM's default exit; false where unsupported. */
+  @SuppressWarnings("removal")
+  private static boolean onSignals(Runnable action, String... names) {
+    try {
+      for (String name : names) {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+      }
+      return true;
+    } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+      return false;
+    }
   }
 
   private static String rootMessage(Throwable e) {

@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
 import io.rollgate.server.attest.Attestor;
+import io.rollgate.server.lifecycle.Lifecycle;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -26,12 +27,15 @@ public final class HttpApi {
    */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
+  private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
+
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Attestor attestor) {
+      Attestor attestor, Lifecycle lifecycle) {
     public Services {
+      java.util.Objects.requireNonNull(lifecycle, "lifecycle");
       java.util.Objects.requireNonNull(attestor, "attestor");
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
@@ -66,10 +70,22 @@ public final class HttpApi {
       });
     });
     var auth = new Auth(services.tokens());
+    Lifecycle lifecycle = services.lifecycle();
+    app.before(ctx -> {
+      if (lifecycle.draining() && !SAFE_METHODS.contains(ctx.method().name())) {
+        ctx.header("Retry-After", "5");
+        throw new ApiException(503, "draining", "Server draining", "the server is shutting down and accepts no "
+            + "changes; retry against another replica or after it restarts", null);
+      }
+    });
     app.beforeMatched(auth::check);
     ProblemMapper.install(app);
 
     app.get("/health", ctx -> {
+      if (lifecycle.draining()) {
+        ctx.status(503).json(Map.of("status", "draining"));
+        return;
+      }
       Map<String, Object> checks = new LinkedHashMap<>();
       String dbProblem = db.check();
       String journalProblem = journal.problem();
