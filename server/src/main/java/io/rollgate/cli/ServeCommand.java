@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +30,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--db", paramLabel = "JDBC_URL", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/rollgate")
   String db;
 
+  @Option(names = "--metrics-token", paramLabel = "TOKEN",
+      description = {"Bearer token that scrapes of /metrics must send (default: ROLLGATE_METRICS_TOKEN; "
+          + "neither leaves /metrics open).", "Prefer the variable: a flag is visible in the process list."})
+  String metricsToken;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +45,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL);
+        JournalConfig.DEFAULTS, metricsToken(), RollgateServer.Config.DEFAULT_ATTEST_INTERVAL);
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);
@@ -56,6 +62,19 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** --metrics-token, else ROLLGATE_METRICS_TOKEN, else null (an open /metrics). Never logged. */
+  String metricsToken() {
+    if (metricsToken != null) {
+      if (metricsToken.isBlank()) {
+        throw new CliException(2, "--metrics-token must not be blank; omit it to leave /metrics open");
+      }
+      return metricsToken;
+    }
+    Function<String, String> env = spec.root().userObject() instanceof Main m ? m.env : System::getenv;
+    String fromEnv = env.apply("ROLLGATE_METRICS_TOKEN");
+    return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
   }
 
   private static String rootMessage(Throwable e) {

@@ -2,6 +2,7 @@ package io.rollgate.server;
 
 import io.javalin.Javalin;
 import io.rollgate.server.http.HttpApi;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalConfig;
@@ -73,30 +74,34 @@ public final class RollgateServer implements AutoCloseable {
   private final PolicyStore policies;
   private final TokenStore tokens;
   private final JournalReader reader;
+  private final Metrics metrics;
   private final Javalin app;
 
   private RollgateServer(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Javalin app) {
+      Metrics metrics, Javalin app) {
     this.db = db;
     this.journal = journal;
     this.policies = policies;
     this.tokens = tokens;
     this.reader = reader;
+    this.metrics = metrics;
     this.app = app;
   }
 
   public static RollgateServer start(Config cfg) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
-    Journal journal = new Journal(db, cfg.clock(), cfg.journal());
+    Metrics metrics = Metrics.create(cfg.metricsToken());
+    Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
     try {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
+      metrics.watch(journal, reader.head().seq());
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
+      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader, metrics));
       app.start(cfg.host(), cfg.port());
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(db, journal, policies, tokens, reader, app);
+      return new RollgateServer(db, journal, policies, tokens, reader, metrics, app);
     } catch (RuntimeException e) {
       journal.close();
       db.close();
@@ -162,6 +167,11 @@ public final class RollgateServer implements AutoCloseable {
 
   public JournalReader journalReader() {
     return reader;
+  }
+
+  /** This instance's metrics; register further metrics in its {@link Metrics#registry()}. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The running Javalin application; tests read its route table from here. */

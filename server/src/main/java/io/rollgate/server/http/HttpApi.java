@@ -3,6 +3,7 @@ package io.rollgate.server.http;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -28,19 +29,22 @@ public final class HttpApi {
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
-  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader) {
+  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      Metrics metrics) {
     public Services {
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
       java.util.Objects.requireNonNull(policies, "policies");
       java.util.Objects.requireNonNull(tokens, "tokens");
       java.util.Objects.requireNonNull(reader, "reader");
+      java.util.Objects.requireNonNull(metrics, "metrics");
     }
   }
 
   public static Javalin create(Services services) {
     Database db = services.db();
     Journal journal = services.journal();
+    Metrics metrics = services.metrics();
     Javalin app = Javalin.create(config -> {
       config.useVirtualThreads = true;
       config.showJavalinBanner = false;
@@ -55,6 +59,7 @@ public final class HttpApi {
       config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyProblems()));
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
+        metrics.observeHttp(ctx, ms);
         if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
           log.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
         } else if (log.isDebugEnabled()) {
@@ -75,6 +80,16 @@ public final class HttpApi {
           Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
       boolean healthy = dbProblem == null && journalProblem == null;
       ctx.status(healthy ? 200 : 503).json(Map.of("status", healthy ? "healthy" : "unhealthy", "checks", checks));
+    });
+    // public unless the server has a metrics token (--metrics-token), which is then the only key
+    app.get("/metrics", ctx -> {
+      String authorization = ctx.header("Authorization");
+      if (!metrics.scrapeAllowed(authorization)) {
+        throw ApiException.unauthorized(authorization == null
+            ? "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'"
+            : "the bearer token is not this server's metrics token");
+      }
+      ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
