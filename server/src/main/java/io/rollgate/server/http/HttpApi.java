@@ -87,7 +87,7 @@ public final class HttpApi {
       if (!metrics.scrapeAllowed(authorization)) {
         throw ApiException.unauthorized(authorization == null
             ? "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'"
-            : "the bearer token is not this server's metrics token");
+            : "the Authorization header does not carry this server's metrics token as a Bearer token");
       }
       ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
