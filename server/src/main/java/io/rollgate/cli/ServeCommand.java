@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,6 +39,10 @@ final class ServeCommand implements Callable<Integer> {
       description = {"On SIGTERM, how long /health answers 503 'draining' (changes refused) before the server "
           + "stops taking connections, so load balancers notice (default ${DEFAULT-VALUE})"})
   long drainDelaySeconds;
+  @Option(names = "--metrics-token", paramLabel = "TOKEN",
+      description = {"Bearer token that scrapes of /metrics must send (default: ROLLGATE_METRICS_TOKEN; "
+          + "neither leaves /metrics open).", "Prefer the variable: a flag is visible in the process list."})
+  String metricsToken;
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -56,7 +61,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS, null, Duration.ofSeconds(attestIntervalSeconds), Duration.ofSeconds(drainDelaySeconds));
+        JournalConfig.DEFAULTS, metricsToken(), Duration.ofSeconds(attestIntervalSeconds),
+        Duration.ofSeconds(drainDelaySeconds));
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);
@@ -92,6 +98,19 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
       return false;
     }
+  }
+
+  /** --metrics-token, else ROLLGATE_METRICS_TOKEN, else null (an open /metrics). Never logged. */
+  String metricsToken() {
+    if (metricsToken != null) {
+      if (metricsToken.isBlank()) {
+        throw new CliException(2, "--metrics-token must not be blank; omit it to leave /metrics open");
+      }
+      return metricsToken;
+    }
+    Function<String, String> env = spec.root().userObject() instanceof Main m ? m.env : System::getenv;
+    String fromEnv = env.apply("ROLLGATE_METRICS_TOKEN");
+    return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
   }
 
   private static String rootMessage(Throwable e) {

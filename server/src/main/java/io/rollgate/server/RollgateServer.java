@@ -1,10 +1,10 @@
 package io.rollgate.server;
 
 import io.javalin.Javalin;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.lifecycle.Lifecycle;
 import io.rollgate.server.http.HttpApi;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalConfig;
@@ -78,6 +78,16 @@ public final class RollgateServer implements AutoCloseable {
           interval, drainDelay);
     }
 
+    public Config withJournal(JournalConfig journalConfig) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journalConfig,
+          metricsToken, attestInterval, drainDelay);
+    }
+
+    public Config withDataDir(Path dir) {
+      return new Config(host, port, dir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, drainDelay);
+    }
+
     public Config withDrainDelay(Duration delay) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
           attestInterval, delay);
@@ -91,12 +101,13 @@ public final class RollgateServer implements AutoCloseable {
   private final JournalReader reader;
   private final Attestor attestor;
   private final Lifecycle lifecycle;
+  private final Metrics metrics;
   private final Javalin app;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RollgateServer(Config cfg, Database db, Journal journal, PolicyStore policies, TokenStore tokens,
-      JournalReader reader, Attestor attestor, Lifecycle lifecycle, Javalin app) {
+      JournalReader reader, Metrics metrics, Attestor attestor, Lifecycle lifecycle, Javalin app) {
     this.drainDelay = cfg.drainDelay();
     this.lifecycle = lifecycle;
     this.db = db;
@@ -105,28 +116,31 @@ public final class RollgateServer implements AutoCloseable {
     this.tokens = tokens;
     this.reader = reader;
     this.attestor = attestor;
+    this.metrics = metrics;
     this.app = app;
   }
 
   public static RollgateServer start(Config cfg) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
-    Journal journal = new Journal(db, cfg.clock(), cfg.journal());
+    Metrics metrics = Metrics.create(cfg.metricsToken());
+    Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
     Attestor attestor = null;
     try {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
+      metrics.watch(journal, reader.head().seq());
       bootstrapAdmin(tokens, cfg);
-      var registry = new PrometheusRegistry();
       attestor = new Attestor(reader, policies, journal, cfg.clock(),
-          new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), registry);
+          new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var lifecycle = new Lifecycle();
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader, attestor, lifecycle));
+      Javalin app = HttpApi.create(
+          new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(cfg, db, journal, policies, tokens, reader, attestor, lifecycle, app);
+      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, lifecycle, app);
     } catch (RuntimeException e) {
       if (attestor != null) {
         attestor.close();
@@ -199,6 +213,11 @@ public final class RollgateServer implements AutoCloseable {
 
   public Attestor attestor() {
     return attestor;
+  }
+
+  /** This instance's metrics; register further metrics in its {@link Metrics#registry()}. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The running Javalin application; tests read its route table from here. */

@@ -5,6 +5,7 @@ import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
 import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.lifecycle.Lifecycle;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -33,7 +34,7 @@ public final class HttpApi {
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Attestor attestor, Lifecycle lifecycle) {
+      Metrics metrics, Attestor attestor, Lifecycle lifecycle) {
     public Services {
       java.util.Objects.requireNonNull(lifecycle, "lifecycle");
       java.util.Objects.requireNonNull(attestor, "attestor");
@@ -42,12 +43,14 @@ public final class HttpApi {
       java.util.Objects.requireNonNull(policies, "policies");
       java.util.Objects.requireNonNull(tokens, "tokens");
       java.util.Objects.requireNonNull(reader, "reader");
+      java.util.Objects.requireNonNull(metrics, "metrics");
     }
   }
 
   public static Javalin create(Services services) {
     Database db = services.db();
     Journal journal = services.journal();
+    Metrics metrics = services.metrics();
     Javalin app = Javalin.create(config -> {
       config.useVirtualThreads = true;
       config.showJavalinBanner = false;
@@ -62,6 +65,7 @@ public final class HttpApi {
       config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyProblems()));
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
+        metrics.observeHttp(ctx, ms);
         if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
           log.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
         } else if (log.isDebugEnabled()) {
@@ -99,6 +103,16 @@ public final class HttpApi {
       // changes still work, and what it found needs a person, not a restart by the orchestrator
       String status = !healthy ? "unhealthy" : attestation instanceof Attestor.Verdict.Failed ? "degraded" : "healthy";
       ctx.status(healthy ? 200 : 503).json(Map.of("status", status, "checks", checks));
+    });
+    // public unless the server has a metrics token (--metrics-token), which is then the only key
+    app.get("/metrics", ctx -> {
+      String authorization = ctx.header("Authorization");
+      if (!metrics.scrapeAllowed(authorization)) {
+        throw ApiException.unauthorized(authorization == null
+            ? "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'"
+            : "the Authorization header does not carry this server's metrics token as a Bearer token");
+      }
+      ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);

@@ -40,6 +40,7 @@ class AuthorizationMatrixTest {
 
   static final List<Route> MATRIX = List.of(
       new Route("GET", "/health", "/health", null, null),
+      new Route("GET", "/metrics", "/metrics", null, null),
       new Route("POST", "/api/v1/tokens", "/api/v1/tokens", "admin", "{\"name\":\"t-#\",\"role\":\"viewer\"}"),
       new Route("GET", "/api/v1/policies", "/api/v1/policies", "viewer", null),
       new Route("GET", "/api/v1/policies/{name}", "/api/v1/policies/p", "viewer", null),
