@@ -326,7 +326,11 @@ class CliTest {
         List.of("audit", "tail", "--after", "x"),
         List.of("token", "create"),
         List.of("token", "create", "x"),
-        List.of("serve", "--port", "99999"));
+        List.of("serve", "--port", "99999"),
+        List.of("serve", "--attest-interval", "0"),
+        List.of("serve", "--attest-interval", "often"),
+        List.of("serve", "--drain-delay", "-1"),
+        List.of("serve", "--drain-delay", "301"));
   }
 
   @ParameterizedTest(name = "rollgate {0}")

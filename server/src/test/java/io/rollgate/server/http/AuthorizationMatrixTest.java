@@ -52,6 +52,7 @@ class AuthorizationMatrixTest {
 
   static final List<Route> MATRIX = List.of(
       new Route("GET", "/health", "/health", null, null),
+      new Route("GET", "/metrics", "/metrics", null, null),
       new Route("POST", "/api/v1/tokens", "/api/v1/tokens", "admin", "{\"name\":\"t-#\",\"role\":\"viewer\"}"),
       new Route("GET", "/api/v1/policies", "/api/v1/policies", "viewer", null),
       new Route("GET", "/api/v1/policies/{name}", "/api/v1/policies/p", "viewer", null),
@@ -69,7 +70,6 @@ class AuthorizationMatrixTest {
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
       new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
-      new Route("GET", "/metrics", "/metrics", null, null),
       new Route("GET", "/openapi.json", "/openapi.json", null, null));
 
   /** The five kinds of caller every route is tried with. */
