@@ -330,7 +330,11 @@ class CliTest {
         List.of("serve", "--attest-interval", "0"),
         List.of("serve", "--attest-interval", "often"),
         List.of("serve", "--drain-delay", "-1"),
-        List.of("serve", "--drain-delay", "301"));
+        List.of("serve", "--drain-delay", "301"),
+        List.of("serve", "--auth-failure-limit", "-1"),
+        List.of("serve", "--auth-failure-limit", "many"),
+        List.of("serve", "--auth-failure-window", "0"),
+        List.of("serve", "--auth-failure-window", "86401"));
   }
 
   @ParameterizedTest(name = "rollgate {0}")
