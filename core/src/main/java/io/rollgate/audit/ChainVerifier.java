@@ -7,10 +7,27 @@ package io.rollgate.audit;
  */
 public final class ChainVerifier {
   private long entries;
-  private long expectedSeq = 1;
-  private String headHash = JournalEntry.GENESIS_HASH;
+  private long expectedSeq;
+  private String headHash;
   private Long firstBadSeq;
   private String problem;
+
+  /** Verifies a chain from its first entry. */
+  public ChainVerifier() {
+    this(0, JournalEntry.GENESIS_HASH);
+  }
+
+  /**
+   * Verifies the rest of a chain whose prefix up to {@code afterSeq} (ending in {@code afterHash})
+   * was verified before: the next entry must be {@code afterSeq + 1} and link to {@code afterHash}.
+   */
+  public ChainVerifier(long afterSeq, String afterHash) {
+    if (afterSeq < 0) {
+      throw new IllegalArgumentException("afterSeq must not be negative, got " + afterSeq);
+    }
+    this.expectedSeq = afterSeq + 1;
+    this.headHash = java.util.Objects.requireNonNull(afterHash, "afterHash");
+  }
 
   /** Returns false once the chain is broken (further entries are counted but not checked). */
   public boolean accept(JournalEntry e) {
@@ -48,11 +65,20 @@ public final class ChainVerifier {
   }
 
   public Result result() {
-    return new Result(firstBadSeq == null, entries, headHash, firstBadSeq, problem);
+    return new Result(firstBadSeq == null, entries, headHash, firstBadSeq, problem, verifiedSeq());
   }
 
-  /** {@code headHash} is the hash of the last entry that verified. */
-  public record Result(boolean ok, long entries, String headHash, Long firstBadSeq, String problem) {}
+  /** Sequence number of the last entry that verified (the starting point when none did). */
+  public long verifiedSeq() {
+    return expectedSeq - 1;
+  }
+
+  /**
+   * {@code entries} counts the entries read, {@code headHash} is the hash of the last entry that
+   * verified and {@code verifiedSeq} its sequence number.
+   */
+  public record Result(boolean ok, long entries, String headHash, Long firstBadSeq, String problem,
+      long verifiedSeq) {}
 
   private static String abbrev(String h) {
     return h == null ? "null" : h.length() > 12 ? h.substring(0, 12) + "…" : h;

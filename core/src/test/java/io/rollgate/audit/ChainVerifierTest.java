@@ -93,4 +93,24 @@ class ChainVerifierTest {
     assertThat(v.result().ok()).isFalse();
     assertThat(v.result().problem()).contains("journal head says seq 4");
   }
+
+  @Test
+  void resuming_after_a_verified_prefix_checks_only_the_rest_and_its_link() {
+    var entries = chain(6);
+    var v = new ChainVerifier(3, entries.get(2).hash());
+    entries.subList(3, 6).forEach(v::accept);
+    v.checkHead(6, entries.get(5).hash());
+    assertThat(v.result().ok()).isTrue();
+    assertThat(v.result().entries()).isEqualTo(3);
+    assertThat(v.verifiedSeq()).isEqualTo(6);
+
+    var wrongAnchor = new ChainVerifier(3, entries.get(1).hash());
+    entries.subList(3, 6).forEach(wrongAnchor::accept);
+    assertThat(wrongAnchor.result().firstBadSeq()).isEqualTo(4);
+    assertThat(wrongAnchor.verifiedSeq()).isEqualTo(3);
+
+    var gap = new ChainVerifier(2, entries.get(1).hash());
+    entries.subList(3, 6).forEach(gap::accept);
+    assertThat(gap.result().problem()).isEqualTo("expected seq 3 but found 4");
+  }
 }

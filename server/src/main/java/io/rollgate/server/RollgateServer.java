@@ -1,7 +1,11 @@
 package io.rollgate.server;
 
 import io.javalin.Javalin;
+import io.rollgate.server.attest.Attestor;
+import io.rollgate.server.lifecycle.Lifecycle;
+import io.rollgate.server.http.AuthLimits;
 import io.rollgate.server.http.HttpApi;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalConfig;
@@ -30,10 +34,14 @@ public final class RollgateServer implements AutoCloseable {
    * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
    * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; null leaves it open
    * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
+   * @param drainDelay on shutdown, how long {@code /health} answers 503 before HTTP stops (zero by default)
+   * @param authLimits failed authentications allowed per client address and window before 429
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval) {
+      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
+      Duration drainDelay, AuthLimits authLimits) {
     public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
+    public static final Duration MAX_DRAIN_DELAY = Duration.ofMinutes(5);
 
     public Config {
       Objects.requireNonNull(host, "host");
@@ -41,6 +49,12 @@ public final class RollgateServer implements AutoCloseable {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(attestInterval, "attestInterval");
+      Objects.requireNonNull(drainDelay, "drainDelay");
+      if (drainDelay.isNegative() || drainDelay.compareTo(MAX_DRAIN_DELAY) > 0) {
+        throw new IllegalArgumentException("drainDelay must be between 0 and " + MAX_DRAIN_DELAY.toSeconds()
+            + " s, got " + drainDelay.toMillis() + " ms");
+      }
+      Objects.requireNonNull(authLimits, "authLimits");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -54,17 +68,37 @@ public final class RollgateServer implements AutoCloseable {
 
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL);
+          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS);
     }
 
     public Config withMetricsToken(String token) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
-          attestInterval);
+          attestInterval, drainDelay, authLimits);
     }
 
     public Config withAttestInterval(Duration interval) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          interval);
+          interval, drainDelay, authLimits);
+    }
+
+    public Config withJournal(JournalConfig journalConfig) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journalConfig,
+          metricsToken, attestInterval, drainDelay, authLimits);
+    }
+
+    public Config withDataDir(Path dir) {
+      return new Config(host, port, dir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, drainDelay, authLimits);
+    }
+
+    public Config withDrainDelay(Duration delay) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, delay, authLimits);
+    }
+
+    public Config withAuthLimits(AuthLimits limits) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, drainDelay, limits);
     }
   }
 
@@ -73,31 +107,53 @@ public final class RollgateServer implements AutoCloseable {
   private final PolicyStore policies;
   private final TokenStore tokens;
   private final JournalReader reader;
+  private final Attestor attestor;
+  private final Lifecycle lifecycle;
+  private final Metrics metrics;
   private final Javalin app;
+  private final Duration drainDelay;
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private RollgateServer(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Javalin app) {
+  private RollgateServer(Config cfg, Database db, Journal journal, PolicyStore policies, TokenStore tokens,
+      JournalReader reader, Metrics metrics, Attestor attestor, Lifecycle lifecycle, Javalin app) {
+    this.drainDelay = cfg.drainDelay();
+    this.lifecycle = lifecycle;
     this.db = db;
     this.journal = journal;
     this.policies = policies;
     this.tokens = tokens;
     this.reader = reader;
+    this.attestor = attestor;
+    this.metrics = metrics;
     this.app = app;
   }
 
   public static RollgateServer start(Config cfg) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
-    Journal journal = new Journal(db, cfg.clock(), cfg.journal());
+    Metrics metrics = Metrics.create(cfg.metricsToken());
+    Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
+    Attestor attestor = null;
     try {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
+      metrics.watch(journal, reader.head().seq());
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
+      attestor = new Attestor(reader, policies, journal, cfg.clock(),
+          new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
+      var lifecycle = new Lifecycle();
+      Javalin app = HttpApi.create(
+          new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
+              cfg.authLimits()));
       app.start(cfg.host(), cfg.port());
+      attestor.start();
+      lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(db, journal, policies, tokens, reader, app);
+      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, lifecycle, app);
     } catch (RuntimeException e) {
+      if (attestor != null) {
+        attestor.close();
+      }
       journal.close();
       db.close();
       throw e;
@@ -164,21 +220,65 @@ public final class RollgateServer implements AutoCloseable {
     return reader;
   }
 
+  public Attestor attestor() {
+    return attestor;
+  }
+
+  /** This instance's metrics; register further metrics in its {@link Metrics#registry()}. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
   /** The running Javalin application; tests read its route table from here. */
   public Javalin app() {
     return app;
   }
 
+  public Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  /** Starts draining without stopping: {@code /health} answers 503 and changes are refused. */
+  public void drain() {
+    if (lifecycle.moveTo(Lifecycle.State.DRAINING)) {
+      log.info("draining: refusing changes, /health answers 503");
+    }
+  }
+
   /**
-   * Stops taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}),
-   * drains the journal (every queued command commits), closes the database.
+   * Drains and stops, in order: {@code /health} turns 503 and new changes are refused; after the
+   * configured drain delay (time for load balancers to notice) the attestor stops, HTTP stops
+   * taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}), the
+   * journal commits everything queued, the database closes. A second call does nothing.
    */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    drain();
+    if (!drainDelay.isZero()) {
+      log.info("stopping in {} ms", drainDelay.toMillis());
+    }
+    pause(drainDelay);
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
+    attestor.close();
     app.stop();
     journal.close();
     db.close();
+    lifecycle.moveTo(Lifecycle.State.STOPPED);
     log.info("shutdown complete");
+  }
+
+  /** The drain delay is a real wait for load balancers; tests keep it at zero. */
+  private static void pause(Duration d) {
+    if (d.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

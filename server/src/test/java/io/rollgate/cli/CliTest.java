@@ -326,7 +326,15 @@ class CliTest {
         List.of("audit", "tail", "--after", "x"),
         List.of("token", "create"),
         List.of("token", "create", "x"),
-        List.of("serve", "--port", "99999"));
+        List.of("serve", "--port", "99999"),
+        List.of("serve", "--attest-interval", "0"),
+        List.of("serve", "--attest-interval", "often"),
+        List.of("serve", "--drain-delay", "-1"),
+        List.of("serve", "--drain-delay", "301"),
+        List.of("serve", "--auth-failure-limit", "-1"),
+        List.of("serve", "--auth-failure-limit", "many"),
+        List.of("serve", "--auth-failure-window", "0"),
+        List.of("serve", "--auth-failure-window", "86401"));
   }
 
   @ParameterizedTest(name = "rollgate {0}")

@@ -4,14 +4,26 @@ import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import io.rollgate.store.token.Principal;
 import io.rollgate.store.token.TokenStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Bearer-token authentication and role checks, run before every matched route that names a role. */
+/**
+ * Bearer-token authentication and role checks, run before every matched route that names a role.
+ * Routes without a role are public and ignore the Authorization header entirely (no check, no
+ * counting, no limit). A presented credential that does not authenticate (another scheme, an
+ * unknown token) counts as a failure for the client's address; an address over the limit gets 429
+ * for any request that carries a credential, without the credential being looked at.
+ * No token or header value is ever logged or echoed.
+ */
 final class Auth {
+  private static final Logger log = LoggerFactory.getLogger(Auth.class);
   private static final String PRINCIPAL = "rollgate.principal";
   private final TokenStore tokens;
+  private final AuthFailureLimiter failures;
 
-  Auth(TokenStore tokens) {
+  Auth(TokenStore tokens, AuthFailureLimiter failures) {
     this.tokens = tokens;
+    this.failures = failures;
   }
 
   void check(Context ctx) {
@@ -26,18 +38,37 @@ final class Auth {
     }
     String header = ctx.header("Authorization");
     if (header == null || header.isBlank()) {
+      // not an attempt to guess anything, so not counted
       throw ApiException.unauthorized("missing bearer token: send 'Authorization: Bearer <token>'");
     }
+    // the peer address, never X-Forwarded-For: a client could write any address there
+    String address = ctx.req().getRemoteAddr();
+    if (failures.check(address) instanceof AuthFailureLimiter.Verdict.Limited limited) {
+      throw ApiException.tooManyFailedAuthentications(limited.failures(), failures.limits().window().toSeconds(),
+          limited.retryAfterSeconds());
+    }
     if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      failed(address);
       throw ApiException.unauthorized("the Authorization header must use the Bearer scheme");
     }
-    Principal p = tokens.authenticate(header.substring(7).trim())
-        .orElseThrow(() -> ApiException.unauthorized("unknown or revoked token"));
+    var principal = tokens.authenticate(header.substring(7).trim());
+    if (principal.isEmpty()) {
+      failed(address);
+      throw ApiException.unauthorized("unknown or revoked token");
+    }
+    Principal p = principal.get();
     if (!p.role().includes(required.role)) {
       throw ApiException.forbidden("token '" + p.name() + "' has role " + p.role().wire() + "; "
           + ctx.method() + " " + ctx.endpointHandlerPath() + " needs " + required.role.wire());
     }
     ctx.attribute(PRINCIPAL, p);
+  }
+
+  private void failed(String address) {
+    if (failures.recordFailure(address) instanceof AuthFailureLimiter.Verdict.Limited limited) {
+      log.warn("{} failed authentications from {} within {} s: refusing its requests that carry a token for {} s",
+          limited.failures(), address, failures.limits().window().toSeconds(), limited.retryAfterSeconds());
+    }
   }
 
   static Principal principal(Context ctx) {

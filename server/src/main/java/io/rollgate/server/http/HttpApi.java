@@ -3,12 +3,16 @@ package io.rollgate.server.http;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
+import io.rollgate.server.attest.Attestor;
+import io.rollgate.server.lifecycle.Lifecycle;
+import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.token.TokenStore;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,22 +29,31 @@ public final class HttpApi {
    */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
+  private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
+
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
-  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader) {
+  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits) {
     public Services {
+      java.util.Objects.requireNonNull(lifecycle, "lifecycle");
+      java.util.Objects.requireNonNull(attestor, "attestor");
+      java.util.Objects.requireNonNull(clock, "clock");
+      java.util.Objects.requireNonNull(authLimits, "authLimits");
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
       java.util.Objects.requireNonNull(policies, "policies");
       java.util.Objects.requireNonNull(tokens, "tokens");
       java.util.Objects.requireNonNull(reader, "reader");
+      java.util.Objects.requireNonNull(metrics, "metrics");
     }
   }
 
   public static Javalin create(Services services) {
     Database db = services.db();
     Journal journal = services.journal();
+    Metrics metrics = services.metrics();
     Javalin app = Javalin.create(config -> {
       config.useVirtualThreads = true;
       config.showJavalinBanner = false;
@@ -55,6 +68,7 @@ public final class HttpApi {
       config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyProblems()));
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
+        metrics.observeHttp(ctx, ms);
         if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
           log.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
         } else if (log.isDebugEnabled()) {
@@ -62,24 +76,79 @@ public final class HttpApi {
         }
       });
     });
-    var auth = new Auth(services.tokens());
+    var auth = new Auth(services.tokens(), new AuthFailureLimiter(services.authLimits(), services.clock()));
+    Lifecycle lifecycle = services.lifecycle();
+    app.before(ctx -> {
+      if (lifecycle.draining() && !SAFE_METHODS.contains(ctx.method().name())) {
+        ctx.header("Retry-After", "5");
+        throw new ApiException(503, "draining", "Server draining", "the server is shutting down and accepts no "
+            + "changes; retry against another replica or after it restarts", null);
+      }
+    });
     app.beforeMatched(auth::check);
     ProblemMapper.install(app);
 
     app.get("/health", ctx -> {
+      if (lifecycle.draining()) {
+        ctx.status(503).json(Map.of("status", "draining"));
+        return;
+      }
       Map<String, Object> checks = new LinkedHashMap<>();
       String dbProblem = db.check();
       String journalProblem = journal.problem();
       checks.put("database", check(dbProblem, Map.of("dialect", db.dialect().name().toLowerCase(java.util.Locale.ROOT))));
       checks.put("journal", check(journalProblem,
           Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
+      Attestor.Verdict attestation = services.attestor().lastVerdict();
+      checks.put("attestor", attestorCheck(attestation, services.attestor().lastSuccess()));
       boolean healthy = dbProblem == null && journalProblem == null;
-      ctx.status(healthy ? 200 : 503).json(Map.of("status", healthy ? "healthy" : "unhealthy", "checks", checks));
+      // a failed attestation is reported but does not take the server out of rotation: reads and
+      // changes still work, and what it found needs a person, not a restart by the orchestrator
+      String status = !healthy ? "unhealthy" : attestation instanceof Attestor.Verdict.Failed ? "degraded" : "healthy";
+      ctx.status(healthy ? 200 : 503).json(Map.of("status", status, "checks", checks));
+    });
+    // public unless the server has a metrics token (--metrics-token), which is then the only key
+    app.get("/metrics", ctx -> {
+      String authorization = ctx.header("Authorization");
+      if (!metrics.scrapeAllowed(authorization)) {
+        throw ApiException.unauthorized(authorization == null
+            ? "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'"
+            : "the Authorization header does not carry this server's metrics token as a Bearer token");
+      }
+      ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
+    new OpenApiRoutes().register(app);
     return app;
+  }
+
+  private static Map<String, Object> attestorCheck(Attestor.Verdict verdict, java.time.Instant lastSuccess) {
+    var m = new LinkedHashMap<String, Object>();
+    switch (verdict) {
+      case Attestor.Verdict.Pending p -> m.put("status", "pending");
+      case Attestor.Verdict.Passed p -> {
+        m.put("status", "up");
+        m.put("lastRunAt", p.at().toString());
+        m.put("verifiedSeq", p.verifiedSeq());
+        m.put("policies", p.policies());
+        m.put("fullPass", p.fullPass());
+      }
+      case Attestor.Verdict.Failed f -> {
+        m.put("status", "failed");
+        m.put("lastRunAt", f.at().toString());
+        m.put("firstBadSeq", f.firstBadSeq());
+        m.put("problems", f.problems());
+      }
+      case Attestor.Verdict.Unavailable u -> {
+        m.put("status", "error");
+        m.put("lastRunAt", u.at().toString());
+        m.put("problem", u.reason());
+      }
+    }
+    m.put("lastSuccessAt", lastSuccess == null ? null : lastSuccess.toString());
+    return m;
   }
 
   private static Map<String, Object> check(String problem, Map<String, Object> details) {

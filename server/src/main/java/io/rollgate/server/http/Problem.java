@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * An RFC 9457 problem document. {@code field} names the offending input when there is one;
- * {@code retryAfterSeconds} mirrors the Retry-After header on 503s.
+ * {@code retryAfterSeconds} mirrors the Retry-After header on 429s and 503s.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Problem(

@@ -47,7 +47,11 @@ final class ProblemMapper {
       if (e.status == 401) {
         ctx.header("WWW-Authenticate", "Bearer realm=\"rollgate\"");
       }
-      send(ctx, Problem.of(e.status, e.slug, e.title, e.getMessage(), ctx.path(), e.field));
+      if (e.retryAfterSeconds != null) {
+        ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
+      }
+      send(ctx, new Problem(Problem.BASE + e.slug, e.title, e.status, e.getMessage(), ctx.path(), e.field,
+          e.retryAfterSeconds));
     });
     app.exception(HttpResponseException.class, (e, ctx) -> {
       int status = e.getStatus();

@@ -2,32 +2,44 @@ package io.rollgate.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.javalin.Javalin;
-import io.javalin.router.ParsedEndpoint;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.rollgate.server.testing.TestServer;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Invariant 7, route by route: a missing or unknown token is a 401 with WWW-Authenticate, a role
- * below the route's is a 403 naming the role needed, the route's own role gets through, and a
- * refused request journals nothing. The matrix is checked against the routes actually registered,
- * so a new route cannot be added without a row here.
+ * Invariant 7, route by route: every route × {no token, unknown token, viewer, operator, admin} gets
+ * the status the matrix says. A missing or unknown token is a 401 with WWW-Authenticate, a role
+ * below the route's is a 403 naming the role needed, the route's own role and above get through,
+ * and a refused request journals nothing. Public routes answer 200 to all five: they ignore the
+ * Authorization header entirely (not checked, not counted towards the failed-authentication limit).
+ * The matrix is checked against the routes actually registered, so a new route cannot be added
+ * without a row here; a row whose route is not registered (yet) is skipped by the other tests and
+ * fails that one.
  */
 class AuthorizationMatrixTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
-  /** One route: as registered, as called, the role DESIGN.md §5 gives it (null = public), and a valid body. */
-  record Route(String method, String template, String path, String role, String body) {
+  /**
+   * One route: as registered, as called, the role DESIGN.md §5 gives it (null = public), a valid body,
+   * and whether it answers with an event stream (read only up to its headers, then closed).
+   */
+  record Route(String method, String template, String path, String role, String body, boolean stream) {
+    Route(String method, String template, String path, String role, String body) {
+      this(method, template, path, role, body, false);
+    }
+
     String concreteBody() {
       return body == null ? null : body.replace("#", Integer.toString(COUNTER.incrementAndGet()));
     }
@@ -40,6 +52,7 @@ class AuthorizationMatrixTest {
 
   static final List<Route> MATRIX = List.of(
       new Route("GET", "/health", "/health", null, null),
+      new Route("GET", "/metrics", "/metrics", null, null),
       new Route("POST", "/api/v1/tokens", "/api/v1/tokens", "admin", "{\"name\":\"t-#\",\"role\":\"viewer\"}"),
       new Route("GET", "/api/v1/policies", "/api/v1/policies", "viewer", null),
       new Route("GET", "/api/v1/policies/{name}", "/api/v1/policies/p", "viewer", null),
@@ -55,7 +68,31 @@ class AuthorizationMatrixTest {
       new Route("POST", "/api/v1/policies/{name}/freeze", "/api/v1/policies/p/freeze", "admin", "{\"reason\":\"matrix\"}"),
       new Route("POST", "/api/v1/policies/{name}/unfreeze", "/api/v1/policies/p/unfreeze", "admin", "{}"),
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
-      new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null));
+      new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
+      new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
+      new Route("GET", "/openapi.json", "/openapi.json", null, null));
+
+  /** The five kinds of caller every route is tried with. */
+  enum Caller {
+    NO_TOKEN(null), UNKNOWN_TOKEN(null), VIEWER("viewer"), OPERATOR("operator"), ADMIN("admin");
+
+    final String role;
+
+    Caller(String role) {
+      this.role = role;
+    }
+
+    /** What the matrix says this caller gets from {@code route}: 0 stands for any 2xx. */
+    int expected(Route route) {
+      if (route.role() == null) {
+        return 200;
+      }
+      if (role == null) {
+        return 401;
+      }
+      return ROLES.indexOf(role) < ROLES.indexOf(route.role()) ? 403 : 0;
+    }
+  }
 
   private static final List<String> ROLES = List.of("viewer", "operator", "admin");
   private static TestServer server;
@@ -76,6 +113,73 @@ class AuthorizationMatrixTest {
     server.close();
   }
 
+  /**
+   * Every test starts in a fresh failed-authentication window (no test here fails more than a few
+   * times), so the limit never turns an expected 401 into a 429.
+   */
+  @BeforeEach
+  void freshRateLimitWindow() {
+    server.clock().advance(AuthLimits.DEFAULTS.window().plusSeconds(1));
+  }
+
+  static Stream<Arguments> everyRouteAndCaller() {
+    return MATRIX.stream().flatMap(r -> Stream.of(Caller.values()).map(c -> Arguments.of(r, c)));
+  }
+
+  static Stream<Route> publicRoutes() {
+    return MATRIX.stream().filter(r -> r.role() == null);
+  }
+
+  private static void assumeRegistered(Route route) {
+    assumeTrue(LiveRoutes.of(server.server().app()).containsKey(route.method() + " " + route.template()),
+        route + " is not registered on this build; the route-table test names it");
+  }
+
+  private static String authorization(Caller caller) {
+    return switch (caller) {
+      case NO_TOKEN -> null;
+      case UNKNOWN_TOKEN -> "Bearer rg_not-a-token-that-exists-anywhere";
+      default -> "Bearer " + TOKENS.get(caller.role);
+    };
+  }
+
+  @ParameterizedTest(name = "{0} as {1}")
+  @MethodSource("everyRouteAndCaller")
+  void every_route_answers_every_caller_as_the_matrix_says(Route route, Caller caller) {
+    assumeRegistered(route);
+    long head = server.journalHead();
+    long version = policyVersion();
+
+    var r = callWith(route, authorization(caller));
+
+    int expected = caller.expected(route);
+    if (expected == 0) {
+      assertThat(r.status()).as("%s", r).isBetween(200, 299);
+    } else {
+      assertThat(r.status()).as("%s", r).isEqualTo(expected);
+    }
+    if (expected >= 400) {
+      assertThat(r.contentType()).startsWith(Problem.MEDIA_TYPE);
+      assertRefusedWithNothingJournaled(head, version);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("publicRoutes")
+  void a_public_route_ignores_the_authorization_header_and_never_counts_it_as_a_failure(Route route) {
+    assumeRegistered(route);
+    for (int i = 0; i < AuthLimits.DEFAULTS.maxFailures() + 5; i++) {
+      for (String auth : List.of("Bearer rg_guess-" + i, "Basic " + TOKENS.get("admin"), "Bearer", "x".repeat(1000))) {
+        var r = call(route, auth);
+        assertThat(r.status()).as("%s with Authorization %s", r, auth.substring(0, Math.min(auth.length(), 20)))
+            .isEqualTo(200);
+      }
+    }
+
+    var protectedRoute = server.get("/api/v1/policies", TOKENS.get("viewer"));
+    assertThat(protectedRoute.status()).as("not limited: %s", protectedRoute).isEqualTo(200);
+  }
+
   static Stream<Route> protectedRoutes() {
     return MATRIX.stream().filter(r -> r.role() != null);
   }
@@ -86,8 +190,14 @@ class AuthorizationMatrixTest {
         .map(role -> Arguments.of(r, role)));
   }
 
+  /** Calls with {@code Authorization: Bearer <token>}, or none when the token is null. */
   private TestServer.Response call(Route r, String token) {
-    return server.send(r.method(), r.path(), token, r.concreteBody());
+    return callWith(r, token == null ? null : "Bearer " + token);
+  }
+
+  /** Calls with exactly this Authorization header value (null: no header); an event stream is closed after its headers. */
+  private TestServer.Response callWith(Route r, String authorization) {
+    return HttpProbe.send(HttpProbe.request(server, r.method(), r.path(), authorization, r.concreteBody()).build());
   }
 
   private static void assertRefusedWithNothingJournaled(long headBefore, long versionBefore) {
@@ -101,22 +211,16 @@ class AuthorizationMatrixTest {
 
   @Test
   void the_matrix_lists_every_registered_route_with_the_role_it_is_registered_with() {
-    Javalin app = server.server().app();
-    Set<String> registered = app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .map(ParsedEndpoint::getEndpoint)
-        .filter(e -> e.getMethod().isHttpMethod())
-        .map(e -> e.getMethod().name() + " " + e.getPath() + " " + e.getRoles().stream()
-            .map(role -> ((Access) role).role.wire()).sorted().collect(Collectors.joining(",")))
-        .collect(Collectors.toSet());
-    Set<String> matrix = MATRIX.stream()
-        .map(r -> r.method() + " " + r.template() + " " + (r.role() == null ? "" : r.role()))
-        .collect(Collectors.toSet());
+    Map<String, String> registered = LiveRoutes.of(server.server().app());
+    Map<String, String> matrix = MATRIX.stream().collect(Collectors.toMap(r -> r.method() + " " + r.template(),
+        r -> r.role() == null ? "" : r.role(), (a, b) -> a, java.util.TreeMap::new));
     assertThat(registered).isEqualTo(matrix);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("protectedRoutes")
   void a_request_without_a_token_is_a_401_with_www_authenticate_and_journals_nothing(Route route) {
+    assumeRegistered(route);
     long head = server.journalHead();
     long version = policyVersion();
 
@@ -133,6 +237,7 @@ class AuthorizationMatrixTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("protectedRoutes")
   void an_unknown_token_or_another_scheme_is_a_401_and_journals_nothing(Route route) {
+    assumeRegistered(route);
     long head = server.journalHead();
     long version = policyVersion();
 
@@ -141,11 +246,7 @@ class AuthorizationMatrixTest {
     assertThat(unknown.header("WWW-Authenticate")).isPresent();
     assertThat(unknown.json().path("detail").asText()).isEqualTo("unknown or revoked token");
 
-    var basic = server.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.baseUrl() + route.path()))
-        .header("Authorization", "Basic " + TOKENS.get("admin"))
-        .method(route.method(), route.body() == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-            : java.net.http.HttpRequest.BodyPublishers.ofString(route.concreteBody()))
-        .build());
+    var basic = callWith(route, "Basic " + TOKENS.get("admin"));
     assertThat(basic.status()).as("%s", basic).isEqualTo(401);
     assertThat(basic.header("WWW-Authenticate")).isPresent();
     assertRefusedWithNothingJournaled(head, version);
@@ -154,6 +255,7 @@ class AuthorizationMatrixTest {
   @ParameterizedTest(name = "{0} as {1}")
   @MethodSource("underPrivileged")
   void a_role_below_the_routes_is_a_403_naming_the_role_needed_and_journals_nothing(Route route, String role) {
+    assumeRegistered(route);
     long head = server.journalHead();
     long version = policyVersion();
 
@@ -169,6 +271,7 @@ class AuthorizationMatrixTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("protectedRoutes")
   void the_routes_own_role_is_let_through(Route route) {
+    assumeRegistered(route);
     var r = call(route, TOKENS.get(route.role()));
 
     assertThat(r.status()).as("%s", r).isBetween(200, 299);
@@ -177,5 +280,14 @@ class AuthorizationMatrixTest {
   @Test
   void health_needs_no_token() {
     assertThat(server.get("/health", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void the_matrix_has_every_route_of_the_openapi_document_with_the_same_role() {
+    Map<String, String> matrix = MATRIX.stream().collect(Collectors.toMap(r -> r.method() + " " + r.template(),
+        r -> r.role() == null ? "" : r.role(), (a, b) -> a, java.util.TreeMap::new));
+    Map<String, String> documented = OpenApiDocument.load().operations().stream().collect(Collectors.toMap(
+        OpenApiDocument.Operation::key, o -> o.role() == null ? "" : o.role(), (a, b) -> a, java.util.TreeMap::new));
+    assertThat(matrix).isEqualTo(documented);
   }
 }

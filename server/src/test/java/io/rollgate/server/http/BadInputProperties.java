@@ -36,6 +36,12 @@ import net.jqwik.api.statistics.Statistics;
  * nothing. Each try sends one generated malformed request to an in-process server holding one policy,
  * and checks the status (exactly, where the category fixes it), the problem document, the field it
  * names, that the journal head has not moved, and that /health still answers 200.
+ *
+ * <p>The second property is route-wide and reads the OpenAPI document: for every operation in it, it
+ * breaks path parameters, query parameters, bodies (from the documented schema: types, ranges,
+ * patterns, required and unknown fields), headers and credentials, and checks that no answer is a
+ * 5xx, that every 4xx is a problem document the document's Problem schema accepts, that the status
+ * is one the document lists for the operation, and that the journal never moves.
  */
 class BadInputProperties {
   private static final String ADMIN = TestServer.ADMIN_TOKEN;
@@ -45,6 +51,7 @@ class BadInputProperties {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private static TestServer server;
+  private static String viewer;
   private static long headAtStart;
 
   /**
@@ -146,7 +153,16 @@ class BadInputProperties {
     server = TestServer.start();
     var r = server.send("PUT", P, ADMIN, "{\"document\":{\"max\":1,\"nested\":{\"a\":true}}}");
     assertThat(r.status()).isEqualTo(201);
+    viewer = server.token("fuzz-viewer", "viewer");
     headAtStart = server.journalHead();
+  }
+
+  /**
+   * Every try starts in a fresh failed-authentication window: the tries that send unknown tokens
+   * would otherwise soon turn every later answer into a 429 (that limit has its own tests).
+   */
+  static void freshRateLimitWindow() {
+    server.clock().advance(AuthLimits.DEFAULTS.window().plusSeconds(1));
   }
 
   @AfterContainer
@@ -165,6 +181,7 @@ class BadInputProperties {
   void bad_input_of_any_shape_gets_a_4xx_problem_document_naming_the_field_and_changes_nothing(
       @ForAll("badRequests") Bad bad) {
     Statistics.label("category").collect(bad.category());
+    freshRateLimitWindow();
     long head = server.journalHead();
 
     var r = server.send(request(bad));
@@ -562,5 +579,479 @@ class BadInputProperties {
     Arbitrary<Bad> uri = Arbitraries.integers().between(9_000, 20_000).map(n ->
         Bad.of("jetty-limits", "GET", "/api/v1/policies/" + "a".repeat(n), null, 414, "uri"));
     return Arbitraries.oneOf(header, uri);
+  }
+
+  // ===================================================================================================
+  // Route-wide: every operation of the OpenAPI document, broken in one way or another
+
+  private static final OpenApiDocument DOC = OpenApiDocument.load();
+
+  /**
+   * One request generated from the document.
+   *
+   * @param kind what is broken (or "valid" for a well-formed read with noise)
+   * @param mustBeRefused the request would change something if accepted, so it must be a 4xx
+   * @param onTemplate the path still has the operation's shape, so the status must be one it documents
+   * @param expectedStatus the exact status, or 0 when the kind does not fix it
+   * @param expectedField the problem's {@code field} when the answer is a 400, or null
+   */
+  record RouteCase(String kind, OpenApiDocument.Operation op, String path, String authorization,
+      Map<String, String> headers, byte[] body, boolean chunked, boolean mustBeRefused, boolean onTemplate,
+      int expectedStatus, String expectedField) {
+    RouteCase with(String kind, int status, String field) {
+      return new RouteCase(kind, op, path, authorization, headers, body, chunked, mustBeRefused, onTemplate, status, field);
+    }
+
+    RouteCase path(String p, boolean stillOnTemplate) {
+      return new RouteCase(kind, op, p, authorization, headers, body, chunked, mustBeRefused, stillOnTemplate,
+          expectedStatus, expectedField);
+    }
+
+    RouteCase auth(String a) {
+      return new RouteCase(kind, op, path, a, headers, body, chunked, mustBeRefused, onTemplate, expectedStatus,
+          expectedField);
+    }
+
+    RouteCase header(String name, String value) {
+      var h = new java.util.LinkedHashMap<>(headers);
+      h.put(name, value);
+      return new RouteCase(kind, op, path, authorization, Map.copyOf(h), body, chunked, mustBeRefused, onTemplate,
+          expectedStatus, expectedField);
+    }
+
+    RouteCase body(byte[] b, boolean isChunked) {
+      return new RouteCase(kind, op, path, authorization, headers, b, isChunked, mustBeRefused, onTemplate,
+          expectedStatus, expectedField);
+    }
+
+    RouteCase body(String b) {
+      return body(b == null ? null : b.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    @Override
+    public String toString() {
+      String b = body == null ? "(no body)" : new String(body, StandardCharsets.UTF_8);
+      return kind + ": " + op.method() + " " + HttpProbe.shorten(path) + " "
+          + (b.length() > 300 ? b.substring(0, 300) + "… (" + body.length + " bytes)" : b)
+          + (chunked ? " [chunked]" : "") + " auth=" + (authorization == null ? "none" : HttpProbe.shorten(authorization))
+          + (headers.isEmpty() ? "" : " +headers " + headers.keySet())
+          + " -> expect " + (expectedStatus == 0 ? mustBeRefused ? "4xx" : "<500" : expectedStatus)
+          + (expectedField == null ? "" : " field " + expectedField);
+    }
+  }
+
+  static final List<String> ROUTE_KINDS = List.of("path-param", "path-huge", "path-unicode", "path-traversal",
+      "query", "query-huge", "body-malformed", "body-not-object", "body-wrong-type", "body-range", "body-unknown-field",
+      "body-missing", "body-too-large", "auth-none", "auth-unknown", "auth-scheme", "auth-role", "auth-huge",
+      "header-huge", "header-param", "valid");
+
+  @Property(tries = 2000)
+  void every_documented_operation_refuses_broken_requests_with_a_documented_problem_and_changes_nothing(
+      @ForAll("documentedRequests") RouteCase c) {
+    Statistics.label("operation").collect(c.op().key());
+    Statistics.label("kind").collect(c.kind());
+    freshRateLimitWindow();
+    long head = server.journalHead();
+
+    var r = HttpProbe.send(routeRequest(c));
+
+
+    assertThat(r.status()).as("%s%n-> %s", c, r).isLessThan(500);
+    if (c.mustBeRefused()) {
+      assertThat(r.status()).as("%s%n-> %s", c, r).isBetween(400, 499);
+    }
+    // an operation documented but not registered on this build (until its branch is merged) is a 404:
+    // only the generic checks apply to it
+    boolean registered = LIVE.contains(c.op().key());
+    boolean beforeRouting = c.expectedStatus() == 414 || c.expectedStatus() == 431;
+    if (c.expectedStatus() != 0 && (registered || beforeRouting)) {
+      assertThat(r.status()).as("%s%n-> %s", c, r).isEqualTo(c.expectedStatus());
+    }
+    if (r.status() >= 400) {
+      assertThat(r.contentType()).as("%s%n-> %s", c, r).startsWith(Problem.MEDIA_TYPE);
+      JsonNode p = r.json();
+      assertThat(DOC.validate("/components/schemas/Problem", p)).as("%s%n-> %s", c, r).isEmpty();
+      assertThat(p.path("status").asInt()).as("%s", r).isEqualTo(r.status());
+      if (r.status() == 400 && c.expectedField() != null && registered) {
+        assertThat(p.path("field").asText()).as("%s%n-> %s", c, r).isEqualTo(c.expectedField());
+      }
+    }
+    if (c.onTemplate() && registered && r.status() != 414 && r.status() != 431) {
+      assertThat(DOC.conformance(c.op(), r.status(), r.contentType(), r.body())).as("%s%n-> %s", c, r).isEmpty();
+    }
+    assertThat(server.journalHead()).as("journal head after %s%n-> %s", c, r).isEqualTo(head);
+
+    Statistics.label("operation").coverage(cov -> DOC.operations().forEach(op -> cov.check(op.key()).count(n -> n > 0)));
+    Statistics.label("kind").coverage(cov -> ROUTE_KINDS.forEach(k -> cov.check(k).count(n -> n > 0)));
+  }
+
+  private static final Set<String> LIVE = new java.util.concurrent.CopyOnWriteArraySet<>();
+
+  static HttpRequest routeRequest(RouteCase c) {
+    if (LIVE.isEmpty()) {
+      LIVE.addAll(LiveRoutes.of(server.server().app()).keySet());
+    }
+    var b = HttpRequest.newBuilder(URI.create(server.baseUrl() + c.path())).timeout(HttpProbe.TIMEOUT);
+    if (c.authorization() != null) {
+      b.header("Authorization", c.authorization());
+    }
+    c.headers().forEach(b::header);
+    if (c.expectedStatus() == 413) {
+      b.expectContinue(true); // the server refuses before reading, so do not send the body unasked
+    }
+    if (c.body() == null) {
+      b.method(c.op().method(), HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json").method(c.op().method(), c.chunked()
+          ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(c.body()))
+          : HttpRequest.BodyPublishers.ofByteArray(c.body()));
+    }
+    return b.build();
+  }
+
+  @Provide
+  Arbitrary<RouteCase> documentedRequests() {
+    return Arbitraries.of(DOC.operations()).flatMap(op -> Arbitraries.oneOf(breakages(op)));
+  }
+
+  /** A well-formed request for {@code op}: the policy that exists, version 1, the admin token, the documented example body. */
+  static RouteCase base(OpenApiDocument.Operation op) {
+    String path = op.template().replace("{name}", "existing").replace("{version}", "1");
+    String auth = op.role() == null ? null : "Bearer " + ADMIN;
+    JsonNode example = op.bodyExample();
+    return new RouteCase("valid", op, path, auth, Map.of(), example == null ? null : write(example).getBytes(StandardCharsets.UTF_8),
+        false, op.mutating(), true, 0, null);
+  }
+
+  /** Every way this operation can be broken; a mutating operation is always broken in a way that must refuse it. */
+  List<Arbitrary<RouteCase>> breakages(OpenApiDocument.Operation op) {
+    RouteCase base = base(op);
+    var all = new ArrayList<Arbitrary<RouteCase>>();
+    for (var param : op.params("path")) {
+      all.add(pathParam(base, param));
+      all.add(Arbitraries.integers().between(9_000, 12_000)
+          .map(n -> base.path(replaceParam(base, param.name(), "a".repeat(n)), false).with("path-huge", 414, null)));
+      all.add(Arbitraries.of("中文", "😀", "é", "%ED%A0%80", "%FF", "%00", "%C0%AF", "a%0Ab", "%E2%80%AE", "ß".repeat(40))
+          .map(v -> base.path(replaceParam(base, param.name(), v.startsWith("%") || v.contains("%") ? v : encode(v)), false)
+              .with("path-unicode", 0, null)));
+      if (!op.mutating()) { // a traversal may resolve to another valid route: only where that changes nothing
+        all.add(Arbitraries.of("..", ".", "../..", "./existing", "existing/..", "%2e%2e", "..%2F..", "..;", "", "existing/../existing",
+                "../../../../etc/passwd", "..%5C..", "%2E%2E%2F%2E%2E%2F")
+            .map(v -> base.path(replaceParam(base, param.name(), v), false).with("path-traversal", 0, null)));
+      }
+    }
+    for (var param : op.params("query")) {
+      all.add(queryParam(base, param));
+    }
+    all.add(Arbitraries.integers().between(9_000, 12_000)
+        .map(n -> base.path(base.path() + "?pad=" + "q".repeat(n), false).with("query-huge", 414, null)));
+    if (op.requestBody() != null) {
+      all.addAll(bodyBreakages(op, base));
+    }
+    if (op.role() != null) {
+      all.add(Arbitraries.just(base.auth(null).with("auth-none", 401, "Authorization")));
+      all.add(Arbitraries.strings().alpha().numeric().withChars('-', '_').ofMinLength(1).ofMaxLength(600)
+          .map(t -> base.auth("Bearer rg_" + t).with("auth-unknown", 401, "Authorization")));
+      all.add(Arbitraries.of("Basic " + ADMIN, "Token " + ADMIN, "Bearer", "bearer", ADMIN, "Digest x")
+          .map(a -> base.auth(a).with("auth-scheme", 401, "Authorization")));
+      if (!op.role().equals("viewer")) {
+        all.add(Arbitraries.just(base.auth("Bearer " + viewer).with("auth-role", 403, null)));
+      }
+      all.add(Arbitraries.integers().between(9_000, 12_000)
+          .map(n -> base.auth("Bearer rg_" + "t".repeat(n)).with("auth-huge", 431, "headers")));
+    }
+    all.add(Arbitraries.integers().between(9_000, 12_000)
+        .map(n -> base.header("X-Padding", "p".repeat(n)).with("header-huge", 431, "headers")));
+    for (var param : op.params("header")) {
+      all.add(Arbitraries.oneOf(
+          Arbitraries.integers().between(9_000, 12_000).map(n -> base.header(param.name(), "9".repeat(n))
+              .with("header-param", 431, "headers")),
+          Arbitraries.of("abc", "-1", "1.5", "99999999999999999999999", "", "0x10", "1,2")
+              .map(v -> base.header(param.name(), v).with("header-param", 0, null))));
+    }
+    if (!op.mutating()) { // reads: well-formed, with noise the server must ignore
+      Arbitrary<String> noise = Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(8);
+      all.add(Combinators.combine(noise, noise).as((k, v) -> {
+        RouteCase valid = base.path(base.path() + (base.path().contains("?") ? "&" : "?") + "x" + k + "=" + v, true);
+        return op.role() == null ? valid.auth("Bearer rg_public-routes-ignore-" + k) : valid;
+      }));
+    }
+    return all;
+  }
+
+  static String replaceParam(RouteCase base, String param, String value) {
+    String template = base.op().template();
+    String other = template.replace("{" + param + "}", "\u0000");
+    return other.replace("{name}", "existing").replace("{version}", "1").replace("\u0000", value);
+  }
+
+  /** A path parameter that breaks its schema: a pattern it fails, or an integer out of range or not one. */
+  Arbitrary<RouteCase> pathParam(RouteCase base, OpenApiDocument.Param param) {
+    JsonNode schema = param.schema();
+    Arbitrary<String> values;
+    if (schema.has("pattern")) {
+      Pattern pattern = Pattern.compile(schema.get("pattern").asText());
+      values = Arbitraries.oneOf(
+              Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z').withCharRange('0', '9')
+                  .withChars('-', '_', '.', ' ', '~', '+', 'é', '中').ofMinLength(1).ofMaxLength(80),
+              Arbitraries.strings().withCharRange('a', 'z').ofMinLength(65).ofMaxLength(300),
+              Arbitraries.of("Existing", "-existing", "_existing", "existing.x", "a b", "EXISTING", "existing~"))
+          .filter(v -> !pattern.matcher(v).find() && !v.chars().allMatch(ch -> ch == '.'));
+    } else {
+      values = integerOutside(schema);
+    }
+    return values.map(v -> base.path(replaceParam(base, param.name(), encode(v)), true)
+        .with("path-param", 400, param.name()));
+  }
+
+  /** Integers the schema refuses: below its minimum, above its maximum, and text that is no integer. */
+  static Arbitrary<String> integerOutside(JsonNode schema) {
+    var parts = new ArrayList<Arbitrary<String>>();
+    if (schema.has("minimum")) {
+      long min = schema.get("minimum").asLong();
+      parts.add(Arbitraries.longs().between(Long.MIN_VALUE + 1, min - 1).map(String::valueOf));
+      parts.add(Arbitraries.just(String.valueOf(min - 1)));
+    }
+    if (schema.has("maximum")) {
+      long max = schema.get("maximum").asLong();
+      parts.add(Arbitraries.longs().between(max + 1, Long.MAX_VALUE).map(String::valueOf));
+      parts.add(Arbitraries.just(String.valueOf(max + 1)));
+    }
+    parts.add(Arbitraries.of("abc", "1.5", "1e3", "0x10", "99999999999999999999999", "-", "+", "ten", "1 ", "½"));
+    return Arbitraries.oneOf(parts);
+  }
+
+  /** A query parameter with a value its schema refuses, or one that is merely odd (reads only). */
+  Arbitrary<RouteCase> queryParam(RouteCase base, OpenApiDocument.Param param) {
+    String sep = base.path().contains("?") ? "&" : "?";
+    JsonNode schema = param.schema();
+    Arbitrary<RouteCase> refused = schema.path("type").asText().equals("integer")
+        ? integerOutside(schema).map(v -> base.path(base.path() + sep + param.name() + "=" + encode(v), true)
+            .with("query", 400, param.name()))
+        : Arbitraries.strings().ofMaxLength(200).map(v -> base.path(base.path() + sep + param.name() + "=" + encode(v), true)
+            .with("query", 0, null));
+    Arbitrary<RouteCase> odd = Arbitraries.of("%C3%28", "%FF", "%ED%A0%80", "%00", "", "%20", "1&" + param.name() + "=2",
+            "１", "*", "a,b,,c", "policy.*", ".*", "x".repeat(3000))
+        .map(v -> base.path(base.path() + sep + param.name() + "=" + v, true).with("query", 0, null));
+    return Arbitraries.oneOf(refused, odd);
+  }
+
+  /** Bodies broken against the documented request schema; every one must be refused. */
+  List<Arbitrary<RouteCase>> bodyBreakages(OpenApiDocument.Operation op, RouteCase base) {
+    JsonNode schema = op.bodySchema(DOC);
+    ObjectNode example = (ObjectNode) op.bodyExample();
+    var all = new ArrayList<Arbitrary<RouteCase>>();
+    Arbitrary<String> malformed = Arbitraries.of(MALFORMED)
+        .filter(m -> op.bodyRequired() || !m.isBlank()); // an optional body may be empty
+    String valid = write(example);
+    all.add(Arbitraries.oneOf(malformed,
+            Arbitraries.integers().between(1, valid.length() - 1).map(n -> valid.substring(0, n)),
+            Arbitraries.strings().ofMinLength(1).ofMaxLength(100).map(g -> "\u0001" + g))
+        .map(m -> base.body(m).with("body-malformed", 400, "body")));
+    all.add(nonObjectJson().map(j -> base.body(j).with("body-not-object", 400, "body")));
+    var fields = new ArrayList<String[]>(); // {dotted name, pointer into the schema's properties}
+    collectFields(schema, "", fields);
+    for (String[] f : fields) {
+      JsonNode fieldSchema = fieldSchema(schema, f[0]);
+      Set<String> types = types(fieldSchema);
+      all.add(Arbitraries.of(wrongTypedValues(types))
+          .map(v -> base.body(write(withField(example.deepCopy(), f[0], v))).with("body-wrong-type", 400, f[0])));
+      List<JsonNode> outside = outsideValues(fieldSchema);
+      if (!outside.isEmpty()) {
+        all.add(Arbitraries.of(outside)
+            .map(v -> base.body(write(withField(example.deepCopy(), f[0], v))).with("body-range", 400, outsideField(f[0], v))));
+      }
+      if (required(schema, f[0])) {
+        all.add(Arbitraries.just(base.body(write(withoutField(example.deepCopy(), f[0]))).with("body-missing", 400, f[0])));
+      }
+    }
+    Arbitrary<String> keys = Arbitraries.strings().alpha().numeric().withChars('_', '-', '.', '$', ' ', 'é').ofMinLength(1).ofMaxLength(20);
+    all.add(Combinators.combine(keys, nonObjectJson()).as((k, v) -> {
+      ObjectNode b = example.deepCopy();
+      if (b.has(k)) {
+        k = k + "_unknown";
+      }
+      b.set(k, Json.parse(v, "test"));
+      return base.body(write(b)).with("body-unknown-field", 400, k);
+    }));
+    for (String[] f : fields) {
+      if (f[0].contains(".")) { // an unknown member inside a nested object names it with its parent
+        String parent = f[0].substring(0, f[0].indexOf('.'));
+        JsonNode members = objectAlternative(fieldSchema(schema, parent)).path("properties");
+        all.add(keys.filter(k -> !members.has(k)).map(k -> {
+          ObjectNode b = example.deepCopy();
+          ((ObjectNode) b.get(parent)).put(k, 1);
+          return base.body(write(b)).with("body-unknown-field", 400, parent + "." + k);
+        }));
+      }
+    }
+    all.add(Combinators.combine(Arbitraries.integers().between(1, 64 * 1024), Arbitraries.of(true, false)).as((extra, chunked) -> {
+      String prefix = "{\"reason\":\"";
+      byte[] body = new byte[(int) HttpApi.MAX_BODY_BYTES + extra];
+      Arrays.fill(body, (byte) 'x');
+      System.arraycopy(prefix.getBytes(StandardCharsets.US_ASCII), 0, body, 0, prefix.length());
+      body[body.length - 2] = '"';
+      body[body.length - 1] = '}';
+      return base.body(body, chunked).with("body-too-large", 413, "body");
+    }));
+    return all;
+  }
+
+  /** Dotted names of the fields a body schema declares, nested objects included (velocity.maxChanges). */
+  void collectFields(JsonNode schema, String prefix, List<String[]> out) {
+    JsonNode s = DOC.resolve(schema);
+    for (var p : s.path("properties").properties()) {
+      String name = prefix + p.getKey();
+      out.add(new String[] {name});
+      JsonNode nested = objectAlternative(p.getValue());
+      if (nested != null && nested.has("properties")) {
+        collectFields(nested, name + ".", out);
+      }
+    }
+  }
+
+  JsonNode fieldSchema(JsonNode schema, String dotted) {
+    JsonNode s = DOC.resolve(schema);
+    String[] parts = dotted.split("\\.");
+    for (int i = 0; i < parts.length; i++) {
+      s = DOC.resolve(s.path("properties").path(parts[i]));
+      if (i < parts.length - 1) {
+        s = objectAlternative(s);
+      }
+    }
+    return s;
+  }
+
+  boolean required(JsonNode schema, String dotted) {
+    int dot = dotted.lastIndexOf('.');
+    JsonNode parent = dot < 0 ? DOC.resolve(schema) : objectAlternative(fieldSchema(schema, dotted.substring(0, dot)));
+    String leaf = dotted.substring(dot + 1);
+    for (JsonNode r : parent.path("required")) {
+      if (r.asText().equals(leaf)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The object schema among a field's alternatives (velocity is null or a Velocity object), or null. */
+  JsonNode objectAlternative(JsonNode schema) {
+    JsonNode s = DOC.resolve(schema);
+    if (types(s).contains("object") && s.has("properties")) {
+      return s;
+    }
+    for (JsonNode alt : s.path("oneOf")) {
+      JsonNode a = DOC.resolve(alt);
+      if (a.path("type").asText().equals("object")) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /** The JSON types a schema allows, across {@code type} and {@code oneOf}. */
+  Set<String> types(JsonNode schema) {
+    JsonNode s = DOC.resolve(schema);
+    var t = new java.util.TreeSet<String>();
+    if (s.path("type").isTextual()) {
+      t.add(s.get("type").asText());
+    }
+    s.path("type").forEach(x -> t.add(x.asText()));
+    s.path("oneOf").forEach(alt -> t.addAll(types(alt)));
+    if (t.contains("integer")) {
+      t.remove("number"); // never listed together here; an integer field refuses fractions
+    }
+    return t;
+  }
+
+  static List<JsonNode> wrongTypedValues(Set<String> allowed) {
+    var values = new ArrayList<JsonNode>();
+    if (!allowed.contains("integer") && !allowed.contains("number")) {
+      values.add(F.numberNode(1));
+      values.add(F.numberNode(-7));
+    }
+    if (!allowed.contains("number")) {
+      values.add(F.numberNode(1.5));
+      values.add(F.numberNode(60.0));
+    }
+    if (!allowed.contains("string")) {
+      values.add(F.textNode("1"));
+      values.add(F.textNode(""));
+    }
+    if (!allowed.contains("boolean")) {
+      values.add(F.booleanNode(true));
+    }
+    if (!allowed.contains("array")) {
+      values.add(Json.parse("[1]", "test"));
+      values.add(Json.parse("[]", "test"));
+    }
+    if (!allowed.contains("object")) {
+      values.add(obj("{\"k\":1}"));
+    }
+    if (!allowed.contains("null")) {
+      values.add(F.nullNode());
+    }
+    return values;
+  }
+
+  /** Values of the right type that break the schema's other keywords: bounds, length, pattern, enum, I-JSON. */
+  static List<JsonNode> outsideValues(JsonNode schema) {
+    var v = new ArrayList<JsonNode>();
+    if (schema.has("minimum")) {
+      long min = schema.get("minimum").asLong();
+      v.add(F.numberNode(min - 1));
+      v.add(F.numberNode(Long.MIN_VALUE));
+    }
+    if (schema.has("maximum")) {
+      long max = schema.get("maximum").asLong();
+      v.add(F.numberNode(max + 1));
+      v.add(F.numberNode(Long.MAX_VALUE));
+      v.add(F.numberNode(BigInteger.TWO.pow(70)));
+    }
+    if (schema.has("maxLength")) {
+      v.add(F.textNode("x".repeat(schema.get("maxLength").asInt() + 1)));
+    }
+    if (schema.has("pattern")) {
+      Pattern pattern = Pattern.compile(schema.get("pattern").asText());
+      for (String s : List.of("a\u0000b", "-dash-first", "has space", "", "é", "x".repeat(65), "a/b")) {
+        if (!pattern.matcher(s).find()) {
+          v.add(F.textNode(s));
+        }
+      }
+    }
+    if (schema.has("enum")) {
+      for (String s : List.of("root", "ADMIN", "", "viewer ")) {
+        v.add(F.textNode(s));
+      }
+    }
+    if (schema.path("type").asText().equals("object") && !schema.has("properties")) { // free-form: I-JSON applies
+      v.add(obj("{\"x\":" + BigInteger.TWO.pow(60) + "}"));
+    }
+    return v;
+  }
+
+  /** The field a 400 names for a value outside a field's schema: a free-form object names the JSON pointer inside it. */
+  static String outsideField(String field, JsonNode value) {
+    return value.isObject() && value.has("x") ? "/" + field + "/x" : field;
+  }
+
+  static ObjectNode withField(ObjectNode body, String dotted, JsonNode value) {
+    int dot = dotted.indexOf('.');
+    if (dot < 0) {
+      body.set(dotted, value);
+    } else {
+      ((ObjectNode) body.get(dotted.substring(0, dot))).set(dotted.substring(dot + 1), value);
+    }
+    return body;
+  }
+
+  static ObjectNode withoutField(ObjectNode body, String dotted) {
+    int dot = dotted.indexOf('.');
+    if (dot < 0) {
+      body.remove(dotted);
+    } else {
+      ((ObjectNode) body.get(dotted.substring(0, dot))).remove(dotted.substring(dot + 1));
+    }
+    return body;
   }
 }

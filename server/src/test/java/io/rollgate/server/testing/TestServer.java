@@ -3,6 +3,7 @@ package io.rollgate.server.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rollgate.json.Json;
 import io.rollgate.server.RollgateServer;
+import io.rollgate.server.http.AuthLimits;
 import io.rollgate.store.journal.JournalConfig;
 import io.rollgate.store.testing.MutableClock;
 import io.rollgate.store.testing.TestDatabases;
@@ -50,7 +51,8 @@ public final class TestServer implements AutoCloseable {
     var clock = MutableClock.at("2025-01-01T00:00:00Z");
     Path dir = TestDatabases.newTempDir();
     var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
-        null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL)));
+        null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL,
+        java.time.Duration.ZERO, AuthLimits.DEFAULTS)));
     return new TestServer(server, clock, dir);
   }
 

@@ -45,6 +45,7 @@ public final class Journal implements AutoCloseable {
   private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
   private final List<Consumer<List<JournalEntry>>> listeners = new CopyOnWriteArrayList<>();
   private final Thread thread;
+  private final JournalObserver observer;
   private volatile boolean accepting = true;
   private volatile String lastError;
 
@@ -55,6 +56,12 @@ public final class Journal implements AutoCloseable {
   private record Pending<R>(Command<R> command, CompletableFuture<R> future) {}
 
   public Journal(Database db, InstantSource clock, JournalConfig config) {
+    this(db, clock, config, JournalObserver.NONE);
+  }
+
+  /** As {@link #Journal(Database, InstantSource, JournalConfig)}, reporting its work to {@code observer}. */
+  public Journal(Database db, InstantSource clock, JournalConfig config, JournalObserver observer) {
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
     this.writer = Jdbi.create(db.writerSource());
     this.dialect = db.dialect();
     this.clock = clock;
@@ -74,10 +81,12 @@ public final class Journal implements AutoCloseable {
     admission.readLock().lock();
     try {
       if (!accepting) {
+        observe(() -> observer.rejected(JournalObserver.Rejection.SHUTDOWN));
         throw new JournalException("journal is shutting down; no new commands are accepted");
       }
       if (!queue.offer(pending, config.submitTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
         saturations.incrementAndGet();
+        observe(() -> observer.rejected(JournalObserver.Rejection.SATURATED));
         throw new SaturatedException("journal saturated: " + queue.size() + " of " + config.queueCapacity()
             + " queue slots still full after waiting " + config.submitTimeout().toMillis() + " ms",
             Duration.ofSeconds(1));
@@ -166,6 +175,8 @@ public final class Journal implements AutoCloseable {
         runBatch(batch);
       } catch (Throwable t) { // never let the writer die: fail this batch, keep serving
         log.error("journal batch of {} failed unexpectedly", batch.size(), t);
+        int failed = batch.size();
+        observe(() -> observer.batchFailed(failed));
         for (Pending<?> p : batch) {
           p.future().completeExceptionally(new JournalException("journal write failed: " + t, t));
         }
@@ -224,6 +235,7 @@ public final class Journal implements AutoCloseable {
     } catch (RuntimeException e) {
       lastError = "last batch failed to commit: " + e.getMessage();
       log.error("journal batch of {} commands failed to commit; none acknowledged", batch.size(), e);
+      observe(() -> observer.batchFailed(batch.size()));
       for (Pending<?> p : batch) {
         p.future().completeExceptionally(new JournalException("journal commit failed: " + e.getMessage(), e));
       }
@@ -234,6 +246,9 @@ public final class Journal implements AutoCloseable {
     committedCommands.addAndGet(batch.size());
     lastBatchNanos = System.nanoTime() - started;
     lastBatchSize = batch.size();
+    long nanos = lastBatchNanos;
+    int failed = countFailures(failures);
+    observe(() -> observer.batchCommitted(batch.size(), failed, entries.size(), nanos));
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), results[i], failures[i]);
     }
@@ -259,6 +274,25 @@ public final class Journal implements AutoCloseable {
 
   public int lastBatchSize() {
     return lastBatchSize;
+  }
+
+  private static int countFailures(Throwable[] failures) {
+    int n = 0;
+    for (Throwable f : failures) {
+      if (f != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A broken observer must never fail a command or stop the writer. */
+  private void observe(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("journal observer {} failed", observer, e);
+    }
   }
 
   @SuppressWarnings("unchecked")

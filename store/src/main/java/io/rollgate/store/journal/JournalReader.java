@@ -59,15 +59,36 @@ public final class JournalReader {
    * entries are one snapshot. Rows past the stored head are read too: a forged row there is reported.
    */
   public ChainVerifier.Result verify() {
+    return verifyAfter(0, JournalEntry.GENESIS_HASH);
+  }
+
+  /**
+   * Verifies only the entries after {@code afterSeq}, whose hash an earlier verification found to be
+   * {@code afterHash} — the attestor's incremental pass. If that anchor entry no longer has that
+   * hash (a rewritten chain) or the head went backwards, falls back to a full verification so the
+   * result names the first bad entry.
+   */
+  public ChainVerifier.Result verifyAfter(long afterSeq, String afterHash) {
     return reads.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
       Head head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1")
           .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))
           .one();
-      var verifier = new ChainVerifier();
+      long from = afterSeq;
+      String fromHash = afterHash;
+      if (afterSeq > 0) {
+        String anchor = h.createQuery("SELECT hash FROM journal WHERE seq = :seq")
+            .bind("seq", afterSeq).mapTo(String.class).findOne().orElse(null);
+        if (!afterHash.equals(anchor) || head.seq() < afterSeq) {
+          from = 0;
+          fromHash = JournalEntry.GENESIS_HASH;
+        }
+      }
+      var verifier = new ChainVerifier(from, fromHash);
       try (var stream = h.createQuery("""
               SELECT seq, recorded_at, type, subject, actor, payload, prev_hash, hash
-              FROM journal ORDER BY seq
+              FROM journal WHERE seq > :after ORDER BY seq
               """)
+          .bind("after", from)
           .setFetchSize(1000)
           .map(ROW)
           .stream()) {

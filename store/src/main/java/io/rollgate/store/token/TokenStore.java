@@ -76,6 +76,16 @@ public final class TokenStore {
         .bind("v", value).mapTo(Integer.class).one() > 0;
   }
 
+  /**
+   * The principal a presented secret belongs to. Safe against timing attacks without a
+   * constant-time comparison: the secret itself is never compared with anything. It is hashed
+   * (SHA-256 takes the same time for any content of a given length) and the hash is looked up by
+   * equality in the database. However long that lookup takes reveals at most how far the
+   * attacker's <em>hash</em> matches a stored hash, and choosing a hash prefix does not help
+   * choosing a secret (that would be a SHA-256 preimage). No secret or hash is compared in Java;
+   * anything that ever must compare secrets here uses {@link java.security.MessageDigest#isEqual}.
+   * The length bound only refuses absurd inputs before hashing; tokens Rollgate generates have 46 characters.
+   */
   public Optional<Principal> authenticate(String secret) {
     if (secret == null || secret.isEmpty() || secret.length() > 512) {
       return Optional.empty();

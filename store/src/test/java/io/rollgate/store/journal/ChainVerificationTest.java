@@ -143,6 +143,60 @@ class ChainVerificationTest {
     assertThat(r.problem()).contains("journal head says seq 10").contains("chain ends at seq 11");
   }
 
+  @Test
+  void an_incremental_pass_reads_only_the_entries_after_its_anchor() {
+    writeEntries();
+    var full = fx.reader().verify();
+    assertThat(full.verifiedSeq()).isEqualTo(ENTRIES);
+    writeEntries();
+
+    var incremental = fx.reader().verifyAfter(full.verifiedSeq(), full.headHash());
+
+    assertThat(incremental.ok()).isTrue();
+    assertThat(incremental.entries()).isEqualTo(ENTRIES);
+    assertThat(incremental.verifiedSeq()).isEqualTo(2 * ENTRIES);
+    assertThat(incremental.headHash()).isEqualTo(fx.reader().head().hash());
+  }
+
+  @Test
+  void an_incremental_pass_finds_tampering_after_its_anchor() {
+    writeEntries();
+    var full = fx.reader().verify();
+    writeEntries();
+    fx.sql("UPDATE journal SET actor = 'mallory' WHERE seq = 13");
+
+    var r = fx.reader().verifyAfter(full.verifiedSeq(), full.headHash());
+
+    assertThat(r.ok()).isFalse();
+    assertThat(r.firstBadSeq()).isEqualTo(13);
+    assertThat(r.entries()).isEqualTo(ENTRIES);
+  }
+
+  @Test
+  void a_rewritten_anchor_falls_back_to_a_full_pass_that_names_the_first_bad_entry() {
+    writeEntries();
+    var full = fx.reader().verify();
+    // the whole chain re-hashed from entry 4 on would carry a different hash at the anchor; so does this
+    fx.sql("UPDATE journal SET payload = '{\"n\":400}' WHERE seq = 4",
+        "UPDATE journal SET hash = '" + "f".repeat(64) + "' WHERE seq = " + ENTRIES);
+
+    var r = fx.reader().verifyAfter(full.verifiedSeq(), full.headHash());
+
+    assertThat(r.ok()).isFalse();
+    assertThat(r.firstBadSeq()).isEqualTo(4);
+    assertThat(r.entries()).isEqualTo(ENTRIES);
+  }
+
+  @Test
+  void an_incremental_pass_does_not_reread_the_verified_prefix_which_is_what_the_full_pass_is_for() {
+    writeEntries();
+    var full = fx.reader().verify();
+    fx.sql("UPDATE journal SET payload = '{\"n\":400}' WHERE seq = 4");
+
+    assertThat(fx.reader().verifyAfter(full.verifiedSeq(), full.headHash()).ok()).isTrue();
+    assertThat(fx.reader().verify().firstBadSeq()).isEqualTo(4);
+  }
+
   /** Ten entries in several batches, some commands appending more than one. */
   private void writeEntries() {
     var journal = fx.journal();

@@ -5,6 +5,7 @@ import io.rollgate.store.db.Database;
 import io.rollgate.store.db.Dialect;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalConfig;
+import io.rollgate.store.journal.JournalObserver;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.token.TokenStore;
@@ -26,29 +27,35 @@ public final class StoreFixture implements AutoCloseable {
   private final Path sqliteDir;
   private final String postgresUrl;
   private final JournalConfig config;
+  private final JournalObserver observer;
   public final MutableClock clock = MutableClock.at(START);
   private Database db;
   private Journal journal;
 
-  private StoreFixture(Dialect dialect, JournalConfig config) {
+  private StoreFixture(Dialect dialect, JournalConfig config, JournalObserver observer) {
     this.dialect = dialect;
     this.config = config;
+    this.observer = observer;
     this.sqliteDir = dialect == Dialect.SQLITE ? TestDatabases.newTempDir() : null;
     this.postgresUrl = dialect == Dialect.POSTGRESQL ? TestDatabases.newPostgresUrl() : null;
     start();
   }
 
   public static StoreFixture open(Dialect dialect) {
-    return new StoreFixture(dialect, JournalConfig.DEFAULTS);
+    return new StoreFixture(dialect, JournalConfig.DEFAULTS, JournalObserver.NONE);
   }
 
   public static StoreFixture open(Dialect dialect, JournalConfig config) {
-    return new StoreFixture(dialect, config);
+    return new StoreFixture(dialect, config, JournalObserver.NONE);
+  }
+
+  public static StoreFixture open(Dialect dialect, JournalConfig config, JournalObserver observer) {
+    return new StoreFixture(dialect, config, observer);
   }
 
   private void start() {
     db = dialect == Dialect.SQLITE ? Database.sqlite(sqliteDir) : Database.postgres(postgresUrl, null, null);
-    journal = new Journal(db, clock, config);
+    journal = new Journal(db, clock, config, observer);
   }
 
   /** Closes the journal (draining it) and the database, then opens both again on the same data. */
