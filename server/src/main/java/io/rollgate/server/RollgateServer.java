@@ -1,6 +1,8 @@
 package io.rollgate.server;
 
 import io.javalin.Javalin;
+import io.rollgate.server.events.EventHub;
+import io.rollgate.server.events.EventsConfig;
 import io.rollgate.server.http.HttpApi;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
@@ -30,9 +32,11 @@ public final class RollgateServer implements AutoCloseable {
    * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
    * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; null leaves it open
    * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
+   * @param events the SSE event stream's heartbeat, per-client buffer and replay page size
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval) {
+      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
+      EventsConfig events) {
     public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
 
     public Config {
@@ -41,6 +45,7 @@ public final class RollgateServer implements AutoCloseable {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(attestInterval, "attestInterval");
+      Objects.requireNonNull(events, "events");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -52,6 +57,13 @@ public final class RollgateServer implements AutoCloseable {
       }
     }
 
+    /** Without {@code events}: the default event stream settings. */
+    public Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
+        String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval) {
+      this(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken, attestInterval,
+          EventsConfig.DEFAULTS);
+    }
+
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
           JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL);
@@ -59,12 +71,17 @@ public final class RollgateServer implements AutoCloseable {
 
     public Config withMetricsToken(String token) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
-          attestInterval);
+          attestInterval, events);
     }
 
     public Config withAttestInterval(Duration interval) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          interval);
+          interval, events);
+    }
+
+    public Config withEvents(EventsConfig eventsConfig) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, eventsConfig);
     }
   }
 
@@ -73,15 +90,17 @@ public final class RollgateServer implements AutoCloseable {
   private final PolicyStore policies;
   private final TokenStore tokens;
   private final JournalReader reader;
+  private final EventHub events;
   private final Javalin app;
 
   private RollgateServer(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Javalin app) {
+      EventHub events, Javalin app) {
     this.db = db;
     this.journal = journal;
     this.policies = policies;
     this.tokens = tokens;
     this.reader = reader;
+    this.events = events;
     this.app = app;
   }
 
@@ -92,11 +111,13 @@ public final class RollgateServer implements AutoCloseable {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
+      var events = new EventHub(reader, cfg.events());
+      journal.addListener(events::publish);
       bootstrapAdmin(tokens, cfg);
-      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader));
+      Javalin app = HttpApi.create(new HttpApi.Services(db, journal, policies, tokens, reader, events));
       app.start(cfg.host(), cfg.port());
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(db, journal, policies, tokens, reader, app);
+      return new RollgateServer(db, journal, policies, tokens, reader, events, app);
     } catch (RuntimeException e) {
       journal.close();
       db.close();
@@ -164,18 +185,25 @@ public final class RollgateServer implements AutoCloseable {
     return reader;
   }
 
+  /** The SSE event hub: its counters are for metrics. */
+  public EventHub events() {
+    return events;
+  }
+
   /** The running Javalin application; tests read its route table from here. */
   public Javalin app() {
     return app;
   }
 
   /**
-   * Stops taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}),
-   * drains the journal (every queued command commits), closes the database.
+   * Ends the event streams (each client gets {@code server.shutdown}, else the graceful stop would
+   * wait for them), stops taking requests and lets those in flight finish (up to
+   * {@link HttpApi#SHUTDOWN_GRACE}), drains the journal (every queued command commits), closes the database.
    */
   @Override
   public void close() {
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
+    events.close();
     app.stop();
     journal.close();
     db.close();

@@ -3,6 +3,8 @@ package io.rollgate.server.http;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import io.rollgate.json.Json;
+import io.rollgate.server.events.EventHub;
+import io.rollgate.server.events.EventStreamHandler;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -28,13 +30,15 @@ public final class HttpApi {
   private HttpApi() {}
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
-  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader) {
+  public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
+      EventHub events) {
     public Services {
       java.util.Objects.requireNonNull(db, "db");
       java.util.Objects.requireNonNull(journal, "journal");
       java.util.Objects.requireNonNull(policies, "policies");
       java.util.Objects.requireNonNull(tokens, "tokens");
       java.util.Objects.requireNonNull(reader, "reader");
+      java.util.Objects.requireNonNull(events, "events");
     }
   }
 
@@ -79,6 +83,7 @@ public final class HttpApi {
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
+    app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
     return app;
   }
 
