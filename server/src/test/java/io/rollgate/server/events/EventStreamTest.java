@@ -405,7 +405,7 @@ class EventStreamTest {
     assertThat(c.awaitEnd()).isTrue();
     assertThat(millis).as("close() took %d ms; the HTTP grace period is %d ms", millis,
         io.rollgate.server.http.HttpApi.SHUTDOWN_GRACE.toMillis())
-        .isLessThan(io.rollgate.server.http.HttpApi.SHUTDOWN_GRACE.toMillis() / 2);
+        .isLessThan(io.rollgate.server.http.HttpApi.SHUTDOWN_GRACE.toMillis());
     server = null; // closed already; its data directory is a temp directory
   }
 
