@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rollgate.json.Json;
 import io.rollgate.server.events.SseClient.Frame;
+import io.rollgate.server.http.HttpApi;
 import io.rollgate.server.testing.TestServer;
 import io.rollgate.store.testing.WriterGate;
 import java.net.URI;
@@ -231,8 +232,10 @@ class EventStreamTest {
         assertThat(got).containsExactlyElementsOf(range(after + 1, live));
       }
       case REPLAY_FIRST -> {
-        assertThat(violations(after, got)).containsExactly("gap " + atHandoff.get(0) + ".." + atHandoff.get(1));
-        assertThat(got).doesNotContainAnyElementsOf(atHandoff);
+        // the first is lost for sure; the second's listener may run after the late subscribe (listeners
+        // run after the committer returns), so it may or may not arrive
+        assertThat(violations(after, got)).singleElement().asString().startsWith("gap " + atHandoff.get(0) + "..");
+        assertThat(got).doesNotContain(atHandoff.get(0));
       }
       case NO_DEDUP -> assertThat(violations(after, got))
           .containsExactly("duplicate " + atHandoff.get(0), "duplicate " + atHandoff.get(1));
@@ -333,17 +336,15 @@ class EventStreamTest {
     clients.add(slow);
     assertThat(slow.status).isEqualTo(200);
 
-    // about 13 MB of events: more than the loopback socket buffers (4 MB send, a few KB receive) hold
+    // about 13 MB of events: more than the loopback socket buffers (4 MB send, a few KB receive) hold.
+    // One commit at a time, so each batch is one entry: only a client that stopped taking them can overflow.
     String big = "x".repeat(32 * 1024);
     int n = 400;
-    var futures = new ArrayList<CompletableFuture<Long>>();
     long started = System.nanoTime();
     for (int i = 0; i < n; i++) {
       String subject = "big" + i;
-      futures.add(server.server().journal().submit(
-          tx -> tx.append("policy.applied", subject, "test", Json.object().put("blob", big))));
+      server.server().journal().execute(tx -> tx.append("policy.applied", subject, "test", Json.object().put("blob", big)));
     }
-    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
     long commitMillis = (System.nanoTime() - started) / 1_000_000;
     assertThat(server.journalHead()).isEqualTo(head + n);
     await().atMost(Duration.ofSeconds(20)).until(() -> hub().overflowDisconnects() == 1);
@@ -404,9 +405,42 @@ class EventStreamTest {
     assertThat(c.nextEvent().event()).isEqualTo(EventTypes.SERVER_SHUTDOWN);
     assertThat(c.awaitEnd()).isTrue();
     assertThat(millis).as("close() took %d ms; the HTTP grace period is %d ms", millis,
-        io.rollgate.server.http.HttpApi.SHUTDOWN_GRACE.toMillis())
-        .isLessThan(io.rollgate.server.http.HttpApi.SHUTDOWN_GRACE.toMillis());
+        HttpApi.SHUTDOWN_GRACE.toMillis())
+        .isLessThan(HttpApi.SHUTDOWN_GRACE.toMillis());
     server = null; // closed already; its data directory is a temp directory
+  }
+
+  /**
+   * A client that reads nothing and has a full socket cannot take its server.shutdown: its thread
+   * is blocked writing. Jetty's stop fails that write (it closes the connection), so the stream
+   * ends and the stop does not wait out its grace period, after which Javalin would throw and the
+   * journal would not be drained. A guard against a change (an async stream, a lock held while
+   * writing) that would make such a client hold the shutdown.
+   */
+  @Test
+  void aClientThatNeverReadsDoesNotHoldUpShutdown() {
+    start(cfg -> cfg.withBufferCapacity(100_000)); // no overflow: the stream thread stays blocked writing
+    var stuck = SseClient.connect(server.port(), EventStreamHandler.PATH, ADMIN, NONE, 4096, false);
+    clients.add(stuck);
+    String big = "x".repeat(32 * 1024);
+    int n = 400;
+    var futures = new ArrayList<CompletableFuture<Long>>();
+    for (int i = 0; i < n; i++) {
+      futures.add(server.server().journal().submit(
+          tx -> tx.append("policy.applied", "big", "test", Json.object().put("blob", big))));
+    }
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS).join();
+    // a stream that could write would send the rest in milliseconds; one still short of n a second later is blocked
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(20)).until(() -> hub().eventsDelivered() < n);
+
+    long started = System.nanoTime();
+    server.server().close(); // would throw when the HTTP stop times out
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    assertThat(millis).as("close() took %d ms", millis).isLessThan(HttpApi.SHUTDOWN_GRACE.toMillis());
+    assertThat(hub().connectedClients()).isZero();
+    stuck.startReading();
+    assertThat(stuck.awaitEnd()).as("the connection was cut, not ended with a last chunk").isFalse();
+    server = null;
   }
 
   @Test
