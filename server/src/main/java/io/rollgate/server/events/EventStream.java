@@ -91,6 +91,8 @@ final class EventStream implements AutoCloseable {
       if (sent > 0) {
         send(text);
         hub.delivered(sent);
+      } else if (System.nanoTime() - lastWriteNanos >= heartbeatNanos) {
+        heartbeat(); // a long replay the filter drops entirely: keep the connection alive and record progress
       }
     }
   }

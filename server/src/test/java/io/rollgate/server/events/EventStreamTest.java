@@ -292,6 +292,25 @@ class EventStreamTest {
     assertThat(next.id()).as("the id is sent once per position").isNull();
   }
 
+  /** A replay the filter drops entirely still writes heartbeats, and their ids record its progress. */
+  @Test
+  void aLongFilteredReplayWritesHeartbeatsThatCarryItsProgress() {
+    start(cfg -> cfg.withReplayPageSize(1).withHeartbeatInterval(Duration.ofNanos(1))); // a heartbeat after every page
+    long after = server.journalHead();
+    List<Long> written = appendMany(5);
+    var c = openAt("?types=token.created", Map.of("Last-Event-ID", Long.toString(after)), after);
+    var ids = new ArrayList<Long>();
+    while (ids.isEmpty() || ids.get(ids.size() - 1) < written.get(4)) {
+      Frame f = c.next();
+      assertThat(f.isEvent()).as("%s", f).isFalse();
+      assertThat(f.comments()).containsExactly("heartbeat");
+      if (f.id() != null) {
+        ids.add(f.seq());
+      }
+    }
+    assertThat(ids).containsExactlyElementsOf(written);
+  }
+
   /** Deterministic overflow: one batch larger than the buffer, delivered to a client reading normally. */
   @Test
   void aBatchLargerThanTheBufferOverflowsTheClientWhichResumesWithNothingMissed() {
