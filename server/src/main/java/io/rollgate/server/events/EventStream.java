@@ -27,7 +27,7 @@ final class EventStream implements AutoCloseable {
   private OutputStream out;
   private long head = -1;
   private long position; // the highest seq handled: sent, or dropped by the filter
-  private long lastSentId; // the last id: the client has seen
+  private long lastSentId; // the last "id:" line written, i.e. the client's Last-Event-ID
   private long lastWriteNanos;
   private boolean running;
 
