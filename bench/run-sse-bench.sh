@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# SSE propagation: EventPropagation with 1,000 and then 100 subscribers, 3 runs each (medians over
-# runs, because the machine is shared). Keeps everything under bench/results/<UTC stamp>-sse/:
-# sse-<N>c.json (every run plus medians), sse-<N>c.txt (the summary), each run's server log,
+# SSE propagation: EventPropagation with 1,000 and then 100 subscribers, changes every 20 ms, then
+# 1,000 subscribers with a change every 200 ms; 3 runs each (medians over runs, because the machine
+# is shared). Keeps everything under bench/results/<UTC stamp>-sse/:
+# sse-<N>c-<interval>ms.json (every run plus medians), .txt (the summary), each run's server log,
 # machine info and the load average sampled every 10 s.
 #
 #   bench/run-sse-bench.sh [extra EventPropagation args...]      e.g.  --events 300
@@ -44,10 +45,13 @@ sampler=$!
 trap 'kill "$sampler" 2>/dev/null || true' EXIT
 
 status=0
-for clients in 1000 100; do
-  "$java" -Xmx2g -cp bench/target/benchmarks.jar io.rollgate.bench.EventPropagation \
-    --clients "$clients" --runs 3 --out "$out" "$@" || status=$?
-done
+run() {
+  "$java" -Xmx2g -cp bench/target/benchmarks.jar io.rollgate.bench.EventPropagation --runs 3 --out "$out" "$@" \
+    || status=$?
+}
+run --clients 1000 "$@"
+run --clients 100 "$@"
+run --clients 1000 --interval-ms 200 --events 150 "$@"
 echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 echo "results in $out"
 exit "$status"

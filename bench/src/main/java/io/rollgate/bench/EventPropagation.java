@@ -165,7 +165,7 @@ public final class EventPropagation {
       runs.add(r);
     }
     ObjectNode doc = document(o, runs);
-    String base = "sse-" + o.clients() + "c";
+    String base = "sse-" + o.clients() + "c-" + o.interval().toMillis() + "ms";
     Files.writeString(o.out().resolve(base + ".json"), Json.mapper().writerWithDefaultPrettyPrinter()
         .writeValueAsString(doc) + "\n");
     String summary = summary(doc);
@@ -210,6 +210,7 @@ public final class EventPropagation {
       "/pairsFromAckMs/p50", "/pairsFromAckMs/p99",
       "/ackMs/p50", "/ackMs/p99", "/ackNoSubscribersMs/p50", "/ackNoSubscribersMs/p99",
       "/serverCpuSeconds", "/harnessCpuSeconds", "/measuredSeconds", "/serverCpuMicrosPerDelivery",
+      "/serverCpuPerChangeNoSubscribersMs", "/serverCpuMicrosPerDeliveryNet",
       "/memory/liveHeapPerClientBytes", "/memory/rssPerClientBytes",
       "/memory/idle/liveHeapBytes", "/memory/connected/liveHeapBytes", "/memory/afterDisconnect/liveHeapBytes",
       "/memory/idle/rssBytes", "/memory/connected/rssBytes",
@@ -316,8 +317,11 @@ public final class EventPropagation {
     s.append("CPU during the measured phase: server ").append(values(doc, "/serverCpuSeconds", "%.2f"))
         .append(" s, harness ").append(values(doc, "/harnessCpuSeconds", "%.2f")).append(" s, over ")
         .append(values(doc, "/measuredSeconds", "%.2f")).append(" s on ").append(Runtime.getRuntime().availableProcessors())
-        .append(" CPUs; server ").append(values(doc, "/serverCpuMicrosPerDelivery", "%.1f"))
-        .append(" µs per event delivered to one client\n");
+        .append(" CPUs\n  server per change with no subscriber: ")
+        .append(values(doc, "/serverCpuPerChangeNoSubscribersMs", "%.2f"))
+        .append(" ms; per event delivered to one client: ").append(values(doc, "/serverCpuMicrosPerDelivery", "%.1f"))
+        .append(" µs, of which the fan-out ").append(values(doc, "/serverCpuMicrosPerDeliveryNet", "%.1f"))
+        .append(" µs\n");
     JsonNode first = null;
     for (JsonNode r : runs) {
       if (!r.has("error")) {

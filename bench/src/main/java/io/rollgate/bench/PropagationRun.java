@@ -38,8 +38,12 @@ import java.util.stream.Stream;
 final class PropagationRun {
   static final String POLICY = "sse-bench";
   private static final String EVENTS = "/api/v1/events";
-  /** Writes before the idle memory reading: warms the write path and fills any bounded replay buffer first. */
-  private static final int SETTLE_WRITES = 100;
+  /**
+   * Writes before the idle memory reading, with nobody subscribed: they warm the write path and fill
+   * any bounded replay buffer first; the second half gives the server's CPU and ack time per change
+   * without subscribers.
+   */
+  private static final int SETTLE_WRITES = 200;
   /** Writes after the subscribers disconnect, so the server finds out (a write to a closed socket fails). */
   private static final int WRITES_AFTER_DISCONNECT = 3;
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -74,7 +78,7 @@ final class PropagationRun {
     byte[] secret = new byte[24];
     new SecureRandom().nextBytes(secret);
     String admin = "bench-admin-" + HexFormat.of().formatHex(secret);
-    Path log = out.resolve("run" + index + "-" + o.clients() + "c-server.log");
+    Path log = out.resolve("sse-" + o.clients() + "c-" + o.interval().toMillis() + "ms-run" + index + "-server.log");
     ObjectNode r = Json.object();
     r.put("run", index).put("clients", o.clients()).put("events", o.events())
         .put("intervalMs", o.interval().toMillis()).put("warmupEvents", o.warmupEvents())
@@ -88,10 +92,13 @@ final class PropagationRun {
           .path("token").asText();
       call("PUT", "/api/v1/policies/" + POLICY, admin,
           "{\"document\":{\"n\":0},\"reason\":\"sse propagation benchmark\"}", 201);
-      List<Change> settle = write(SETTLE_WRITES, admin);
+      write(SETTLE_WRITES / 2, admin);
+      Duration idleCpu0 = server.cpu();
+      List<Change> settle = write(SETTLE_WRITES / 2, admin);
+      double idleCpuPerChange = server.cpu().minus(idleCpu0).toNanos() / 1e9 / settle.size();
       // the same writes with nobody subscribed: how much the fan-out slows the write path itself
-      r.set("ackNoSubscribersMs", dist(settle.stream().skip(SETTLE_WRITES / 2)
-          .mapToDouble(c -> (c.acked() - c.sent()) / 1e6).toArray()));
+      r.set("ackNoSubscribersMs", dist(settle.stream().mapToDouble(c -> (c.acked() - c.sent()) / 1e6).toArray()));
+      r.put("serverCpuPerChangeNoSubscribersMs", idleCpuPerChange * 1e3);
       ServerProcess.Memory idle = server.memory();
       long lastEventId = headSeq(viewer);
 
@@ -137,7 +144,10 @@ final class PropagationRun {
       double serverCpu = server.cpu().minus(serverCpu0).toNanos() / 1e9;
       r.put("serverCpuSeconds", serverCpu).put("harnessCpuSeconds", ownCpu().minus(ownCpu0).toNanos() / 1e9)
           .put("measuredSeconds", (System.nanoTime() - changes.getFirst().sent()) / 1e9)
-          .put("serverCpuMicrosPerDelivery", serverCpu * 1e6 / ((double) o.events() * o.clients()));
+          .put("serverCpuMicrosPerDelivery", serverCpu * 1e6 / ((double) o.events() * o.clients()))
+          // what the fan-out adds: the CPU a change costs with nobody subscribed taken out
+          .put("serverCpuMicrosPerDeliveryNet",
+              (serverCpu - idleCpuPerChange * o.events()) * 1e6 / ((double) o.events() * o.clients()));
       // coarse (the wait polls every 10 ms); the per-event latencies below come from the subscribers' own clocks
       r.put("allReachedHead", reached != Long.MIN_VALUE);
       r.put("lastAckToAllReachedHeadMs", reached == Long.MIN_VALUE ? -1 : (reached - changes.getLast().acked()) / 1e6);
