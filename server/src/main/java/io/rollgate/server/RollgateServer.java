@@ -4,6 +4,8 @@ import io.javalin.Javalin;
 import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.lifecycle.Lifecycle;
 import io.rollgate.server.http.AuthLimits;
+import io.rollgate.server.events.EventHub;
+import io.rollgate.server.events.EventsConfig;
 import io.rollgate.server.http.HttpApi;
 import io.rollgate.server.metrics.Metrics;
 import io.rollgate.store.db.Database;
@@ -36,10 +38,11 @@ public final class RollgateServer implements AutoCloseable {
    * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
    * @param drainDelay on shutdown, how long {@code /health} answers 503 before HTTP stops (zero by default)
    * @param authLimits failed authentications allowed per client address and window before 429
+   * @param events the SSE event stream's heartbeat, per-client buffer and replay page size
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
       String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
-      Duration drainDelay, AuthLimits authLimits) {
+      Duration drainDelay, AuthLimits authLimits, EventsConfig events) {
     public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
     public static final Duration MAX_DRAIN_DELAY = Duration.ofMinutes(5);
 
@@ -55,6 +58,7 @@ public final class RollgateServer implements AutoCloseable {
             + " s, got " + drainDelay.toMillis() + " ms");
       }
       Objects.requireNonNull(authLimits, "authLimits");
+      Objects.requireNonNull(events, "events");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
@@ -68,37 +72,43 @@ public final class RollgateServer implements AutoCloseable {
 
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS);
+          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS,
+          EventsConfig.DEFAULTS);
     }
 
     public Config withMetricsToken(String token) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
-          attestInterval, drainDelay, authLimits);
+          attestInterval, drainDelay, authLimits, events);
     }
 
     public Config withAttestInterval(Duration interval) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          interval, drainDelay, authLimits);
+          interval, drainDelay, authLimits, events);
     }
 
     public Config withJournal(JournalConfig journalConfig) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journalConfig,
-          metricsToken, attestInterval, drainDelay, authLimits);
+          metricsToken, attestInterval, drainDelay, authLimits, events);
     }
 
     public Config withDataDir(Path dir) {
       return new Config(host, port, dir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, drainDelay, authLimits);
+          attestInterval, drainDelay, authLimits, events);
     }
 
     public Config withDrainDelay(Duration delay) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, delay, authLimits);
+          attestInterval, delay, authLimits, events);
     }
 
     public Config withAuthLimits(AuthLimits limits) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, drainDelay, limits);
+          attestInterval, drainDelay, limits, events);
+    }
+
+    public Config withEvents(EventsConfig eventsConfig) {
+      return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
+          attestInterval, drainDelay, authLimits, eventsConfig);
     }
   }
 
@@ -110,12 +120,13 @@ public final class RollgateServer implements AutoCloseable {
   private final Attestor attestor;
   private final Lifecycle lifecycle;
   private final Metrics metrics;
+  private final EventHub events;
   private final Javalin app;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RollgateServer(Config cfg, Database db, Journal journal, PolicyStore policies, TokenStore tokens,
-      JournalReader reader, Metrics metrics, Attestor attestor, Lifecycle lifecycle, Javalin app) {
+      JournalReader reader, Metrics metrics, Attestor attestor, EventHub events, Lifecycle lifecycle, Javalin app) {
     this.drainDelay = cfg.drainDelay();
     this.lifecycle = lifecycle;
     this.db = db;
@@ -125,6 +136,7 @@ public final class RollgateServer implements AutoCloseable {
     this.reader = reader;
     this.attestor = attestor;
     this.metrics = metrics;
+    this.events = events;
     this.app = app;
   }
 
@@ -138,18 +150,21 @@ public final class RollgateServer implements AutoCloseable {
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       metrics.watch(journal, reader.head().seq());
+      var events = new EventHub(reader, cfg.events());
+      journal.addListener(events::publish);
+      metrics.watchEvents(events::connectedClients, events::eventsDelivered, events::overflowDisconnects);
       bootstrapAdmin(tokens, cfg);
       attestor = new Attestor(reader, policies, journal, cfg.clock(),
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var lifecycle = new Lifecycle();
       Javalin app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
-              cfg.authLimits()));
+              cfg.authLimits(), events));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, lifecycle, app);
+      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, lifecycle, app);
     } catch (RuntimeException e) {
       if (attestor != null) {
         attestor.close();
@@ -229,6 +244,11 @@ public final class RollgateServer implements AutoCloseable {
     return metrics;
   }
 
+  /** The SSE event hub: its counters are for metrics. */
+  public EventHub events() {
+    return events;
+  }
+
   /** The running Javalin application; tests read its route table from here. */
   public Javalin app() {
     return app;
@@ -247,9 +267,11 @@ public final class RollgateServer implements AutoCloseable {
 
   /**
    * Drains and stops, in order: {@code /health} turns 503 and new changes are refused; after the
-   * configured drain delay (time for load balancers to notice) the attestor stops, HTTP stops
-   * taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}), the
-   * journal commits everything queued, the database closes. A second call does nothing.
+   * configured drain delay (time for load balancers to notice) the attestor stops, the event
+   * streams end (each client gets {@code server.shutdown}, else the graceful stop would wait for
+   * them), HTTP stops taking requests and lets those in flight finish (up to
+   * {@link HttpApi#SHUTDOWN_GRACE}), the journal commits everything queued, the database closes.
+   * A second call does nothing.
    */
   @Override
   public void close() {
@@ -263,7 +285,12 @@ public final class RollgateServer implements AutoCloseable {
     pause(drainDelay);
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
     attestor.close();
-    app.stop();
+    events.close();
+    try {
+      app.stop();
+    } catch (RuntimeException e) { // grace period over with requests still open: drain the journal anyway
+      log.warn("HTTP did not stop cleanly within {} s: {}", HttpApi.SHUTDOWN_GRACE.toSeconds(), e.toString());
+    }
     journal.close();
     db.close();
     lifecycle.moveTo(Lifecycle.State.STOPPED);

@@ -6,6 +6,8 @@ import io.rollgate.json.Json;
 import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.lifecycle.Lifecycle;
 import io.rollgate.server.metrics.Metrics;
+import io.rollgate.server.events.EventHub;
+import io.rollgate.server.events.EventStreamHandler;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
@@ -35,7 +37,8 @@ public final class HttpApi {
 
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
-      Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits) {
+      Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
+      EventHub events) {
     public Services {
       java.util.Objects.requireNonNull(lifecycle, "lifecycle");
       java.util.Objects.requireNonNull(attestor, "attestor");
@@ -47,6 +50,7 @@ public final class HttpApi {
       java.util.Objects.requireNonNull(tokens, "tokens");
       java.util.Objects.requireNonNull(reader, "reader");
       java.util.Objects.requireNonNull(metrics, "metrics");
+      java.util.Objects.requireNonNull(events, "events");
     }
   }
 
@@ -121,6 +125,7 @@ public final class HttpApi {
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);
+    app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
     return app;
   }
 

@@ -1,0 +1,36 @@
+package io.rollgate.server.events;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The event types a client can filter on, in one place. Journal types are the {@code type} of
+ * journal entries (each entry is one event); control types are sent by the stream itself and
+ * reach every client whatever its filter.
+ */
+public final class EventTypes {
+  public static final String SERVER_SHUTDOWN = "server.shutdown";
+  public static final String STREAM_OVERFLOW = "stream.overflow";
+
+  /** Entry types written to the journal. Add a type here when code starts appending it. */
+  public static final List<String> JOURNAL = List.of(
+      "policy.applied",
+      "policy.skipped",
+      "policy.frozen",
+      "policy.unfrozen",
+      "policy.guards_set",
+      "policy.verification_failed",
+      "token.created",
+      "attestation.failed",
+      "attestation.recovered");
+
+  public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
+
+  public static final List<String> ALL = Stream.concat(JOURNAL.stream(), CONTROL.stream()).toList();
+
+  private EventTypes() {}
+
+  public static boolean isKnown(String type) {
+    return ALL.contains(type);
+  }
+}
