@@ -80,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
         JournalConfig.DEFAULTS, metricsToken(), Duration.ofSeconds(attestIntervalSeconds),
-        Duration.ofSeconds(drainDelaySeconds), authLimits);
+        Duration.ofSeconds(drainDelaySeconds), authLimits, io.rollgate.server.events.EventsConfig.DEFAULTS);
     RollgateServer server;
     try {
       server = RollgateServer.start(cfg);

@@ -70,17 +70,10 @@ public final class RollgateServer implements AutoCloseable {
       }
     }
 
-    /** Without {@code events}: the default event stream settings. */
-    public Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-        String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
-        Duration drainDelay, AuthLimits authLimits) {
-      this(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken, attestInterval,
-          drainDelay, authLimits, EventsConfig.DEFAULTS);
-    }
-
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS);
+          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS,
+          EventsConfig.DEFAULTS);
     }
 
     public Config withMetricsToken(String token) {
@@ -133,7 +126,7 @@ public final class RollgateServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RollgateServer(Config cfg, Database db, Journal journal, PolicyStore policies, TokenStore tokens,
-      JournalReader reader, Metrics metrics, Attestor attestor, Lifecycle lifecycle, EventHub events, Javalin app) {
+      JournalReader reader, Metrics metrics, Attestor attestor, EventHub events, Lifecycle lifecycle, Javalin app) {
     this.drainDelay = cfg.drainDelay();
     this.lifecycle = lifecycle;
     this.db = db;
@@ -159,6 +152,7 @@ public final class RollgateServer implements AutoCloseable {
       metrics.watch(journal, reader.head().seq());
       var events = new EventHub(reader, cfg.events());
       journal.addListener(events::publish);
+      metrics.watchEvents(events::connectedClients, events::eventsDelivered, events::overflowDisconnects);
       bootstrapAdmin(tokens, cfg);
       attestor = new Attestor(reader, policies, journal, cfg.clock(),
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
@@ -170,7 +164,7 @@ public final class RollgateServer implements AutoCloseable {
       attestor.start();
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, lifecycle, events, app);
+      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, lifecycle, app);
     } catch (RuntimeException e) {
       if (attestor != null) {
         attestor.close();
@@ -273,10 +267,11 @@ public final class RollgateServer implements AutoCloseable {
 
   /**
    * Drains and stops, in order: {@code /health} turns 503 and new changes are refused; after the
-   * configured drain delay (time for load balancers to notice) the attestor stops, the event streams
-   * end (each client gets {@code server.shutdown}, else the graceful stop would wait for them), HTTP
-   * stops taking requests and lets those in flight finish (up to {@link HttpApi#SHUTDOWN_GRACE}), the
-   * journal commits everything queued, the database closes. A second call does nothing.
+   * configured drain delay (time for load balancers to notice) the attestor stops, the event
+   * streams end (each client gets {@code server.shutdown}, else the graceful stop would wait for
+   * them), HTTP stops taking requests and lets those in flight finish (up to
+   * {@link HttpApi#SHUTDOWN_GRACE}), the journal commits everything queued, the database closes.
+   * A second call does nothing.
    */
   @Override
   public void close() {
@@ -291,7 +286,11 @@ public final class RollgateServer implements AutoCloseable {
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
     attestor.close();
     events.close();
-    app.stop();
+    try {
+      app.stop();
+    } catch (RuntimeException e) { // grace period over with requests still open: drain the journal anyway
+      log.warn("HTTP did not stop cleanly within {} s: {}", HttpApi.SHUTDOWN_GRACE.toSeconds(), e.toString());
+    }
     journal.close();
     db.close();
     lifecycle.moveTo(Lifecycle.State.STOPPED);

@@ -75,7 +75,8 @@ public final class EventStreamHandler implements Handler {
   }
 
   private static long parse(String raw, String field) {
-    String v = raw.strip();
+    // a header's surrounding whitespace is HTTP framing; a query value's is part of the value
+    String v = field.equals(HEADER) ? raw.strip() : raw;
     if (!ID.matcher(v).matches()) {
       String shown = v.length() > 40 ? v.substring(0, 40) + "…" : v;
       throw new InvalidInputException(field, "'" + field + "' must be a journal sequence number (a non-negative "

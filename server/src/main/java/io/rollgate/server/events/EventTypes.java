@@ -21,7 +21,8 @@ public final class EventTypes {
       "policy.guards_set",
       "policy.verification_failed",
       "token.created",
-      "attestation.failed");
+      "attestation.failed",
+      "attestation.recovered");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

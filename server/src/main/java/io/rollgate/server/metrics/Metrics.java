@@ -69,6 +69,24 @@ public final class Metrics {
     journal.addListener(applies);
   }
 
+  /**
+   * Exports the SSE event stream's state: connected clients, events delivered and clients cut off
+   * because they fell behind (they resume from their last id; a rising rate means clients too slow
+   * for the change rate or a buffer too small).
+   */
+  public void watchEvents(java.util.function.IntSupplier connected, java.util.function.LongSupplier delivered,
+      java.util.function.LongSupplier overflows) {
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("rollgate_events_clients")
+        .help("SSE clients connected to /api/v1/events now")
+        .callback(cb -> cb.call(connected.getAsInt())).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("rollgate_events_delivered_total")
+        .help("Events written to SSE clients (one per client per event)")
+        .callback(cb -> cb.call(delivered.getAsLong())).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("rollgate_events_overflow_disconnects_total")
+        .help("SSE clients disconnected because their buffer filled; they resume from their last event id")
+        .callback(cb -> cb.call(overflows.getAsLong())).register(registry);
+  }
+
   /** Counts one answered request; call it from the request logger, which sees the final status. */
   public void observeHttp(Context ctx, double millis) {
     http.observe(ctx, millis);

@@ -154,6 +154,11 @@ class AttestorTest {
   }
 
   @Test
+  void the_entries_the_attestor_writes_are_known_event_types_so_clients_can_filter_on_them() {
+    assertThat(io.rollgate.server.events.EventTypes.ALL).contains(Attestor.FAILED, Attestor.RECOVERED);
+  }
+
+  @Test
   void a_rewritten_tail_is_found_by_an_incremental_run() {
     attestor.runOnce();
     long head = server.journalHead();

@@ -84,6 +84,7 @@ class EventsInputTest {
   void everyKnownTypeIsListedOnce() {
     assertThat(EventTypes.ALL).doesNotHaveDuplicates()
         .contains("policy.applied", "policy.skipped", "policy.frozen", "policy.unfrozen", "policy.guards_set",
-            "policy.verification_failed", "token.created", "attestation.failed", "server.shutdown", "stream.overflow");
+            "policy.verification_failed", "token.created", "attestation.failed", "attestation.recovered",
+            "server.shutdown", "stream.overflow");
   }
 }

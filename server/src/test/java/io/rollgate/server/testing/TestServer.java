@@ -52,7 +52,7 @@ public final class TestServer implements AutoCloseable {
     Path dir = TestDatabases.newTempDir();
     var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
         null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL,
-        java.time.Duration.ZERO, AuthLimits.DEFAULTS)));
+        java.time.Duration.ZERO, AuthLimits.DEFAULTS, io.rollgate.server.events.EventsConfig.DEFAULTS)));
     return new TestServer(server, clock, dir);
   }
 
