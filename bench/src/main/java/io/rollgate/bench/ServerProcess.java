@@ -42,11 +42,13 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path java;
+  private final Thread killOnExit;
 
-  private ServerProcess(Process process, int port, Path java) {
+  private ServerProcess(Process process, int port, Path java, Thread killOnExit) {
     this.process = process;
     this.port = port;
     this.java = java;
+    this.killOnExit = killOnExit;
   }
 
   /**
@@ -68,6 +70,9 @@ final class ServerProcess implements AutoCloseable {
     pb.environment().remove("ROLLGATE_DB_USER");
     pb.environment().remove("ROLLGATE_DB_PASSWORD");
     Process p = pb.start();
+    // if the harness is stopped (Ctrl-C, SIGTERM), do not leave the server running
+    Thread killOnExit = new Thread(p::destroyForcibly, "kill-server-" + p.pid());
+    Runtime.getRuntime().addShutdownHook(killOnExit);
     var port = new CompletableFuture<Integer>();
     Thread.ofPlatform().daemon().name("server-log").start(() -> {
       try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -86,7 +91,7 @@ final class ServerProcess implements AutoCloseable {
       port.completeExceptionally(new IOException("the server's output ended before it printed its port; see " + log));
     });
     try {
-      return new ServerProcess(p, port.get(timeout.toMillis(), TimeUnit.MILLISECONDS), java);
+      return new ServerProcess(p, port.get(timeout.toMillis(), TimeUnit.MILLISECONDS), java, killOnExit);
     } catch (TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("the server did not print its port within " + timeout.toSeconds() + " s; see " + log);
@@ -175,6 +180,11 @@ final class ServerProcess implements AutoCloseable {
   /** SIGTERM (the server drains and stops), then a forced kill after 20 s. */
   @Override
   public void close() throws InterruptedException {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException alreadyExiting) {
+      // the hook is running or about to: it kills the server
+    }
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       process.destroyForcibly();
