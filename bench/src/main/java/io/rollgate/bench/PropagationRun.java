@@ -384,7 +384,7 @@ final class PropagationRun {
     mem.put("liveHeapPerClientBytes", (double) (loaded.liveHeapBytes() - idle.liveHeapBytes()) / o.clients());
     mem.put("rssPerClientBytes", (double) (loaded.rssBytes() - idle.rssBytes()) / o.clients());
     ArrayNode top = mem.putArray("topGrowthByClass");
-    for (Object[] row : ServerProcess.topGrowth(idle, loaded, 15)) {
+    for (Object[] row : ServerProcess.topGrowth(idle, loaded, 40)) {
       top.addObject().put("class", (String) row[0]).put("instances", (Long) row[1]).put("bytes", (Long) row[2])
           .put("bytesPerClient", (double) (Long) row[2] / o.clients());
     }
