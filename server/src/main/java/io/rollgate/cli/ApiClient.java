@@ -31,6 +31,80 @@ final class ApiClient {
     this.token = token;
   }
 
+  /** One Server-Sent Events frame as received: the fields of one block up to its blank line. */
+  record SseFrame(String id, String event, String data) {}
+
+  /**
+   * Opens an SSE stream and hands each frame to {@code frames} until it returns false or the stream
+   * ends. Returns normally when the stream ends (the caller decides whether to reconnect); a 4xx or
+   * 5xx answer is a {@link CliException} with the problem's detail, like every other request.
+   */
+  void stream(String path, String lastEventId, java.util.function.Predicate<SseFrame> frames) {
+    var req = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
+    if (token != null && !token.isBlank()) {
+      req.header("Authorization", "Bearer " + token.strip());
+    }
+    if (lastEventId != null) {
+      req.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<java.util.stream.Stream<String>> resp;
+    try {
+      resp = http.send(req.GET().build(), HttpResponse.BodyHandlers.ofLines());
+    } catch (ConnectException e) {
+      throw new CliException(2, "cannot reach Rollgate at " + base + " (connection refused); is `rollgate serve` "
+          + "running? Set --server or ROLLGATE_URL");
+    } catch (IOException e) {
+      throw new CliException(2, "cannot talk to Rollgate at " + base + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(2, "interrupted");
+    }
+    try (var lines = resp.body()) {
+      if (resp.statusCode() >= 400) {
+        String body = String.join("\n", lines.toList());
+        JsonNode json;
+        try {
+          json = Json.mapper().readTree(body);
+        } catch (IOException e) {
+          json = Json.object();
+        }
+        String field = json.path("field").asText(null);
+        throw new CliException(2, "error: " + json.path("detail").asText("HTTP " + resp.statusCode())
+            + (field == null ? "" : " [field: " + field + "]") + " (HTTP " + resp.statusCode() + ")",
+            resp.statusCode());
+      }
+      String id = null;
+      String event = null;
+      StringBuilder data = null;
+      var it = lines.iterator();
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.isEmpty()) {
+          if (id != null || event != null || data != null) {
+            if (!frames.test(new SseFrame(id, event, data == null ? null : data.toString()))) {
+              return;
+            }
+          }
+          id = null;
+          event = null;
+          data = null;
+        } else if (!line.startsWith(":")) {
+          int colon = line.indexOf(':');
+          String name = colon < 0 ? line : line.substring(0, colon);
+          String value = colon < 0 ? "" : line.substring(colon + (line.startsWith(" ", colon + 1) ? 2 : 1));
+          switch (name) {
+            case "id" -> id = value;
+            case "event" -> event = value;
+            case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+            default -> { } // retry: and unknown fields
+          }
+        }
+      }
+    } catch (java.io.UncheckedIOException e) {
+      // the connection dropped mid-stream: the caller reconnects from the last id it saw
+    }
+  }
+
   JsonNode get(String path) {
     return send("GET", path, null);
   }

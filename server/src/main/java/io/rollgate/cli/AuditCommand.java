@@ -36,7 +36,7 @@ final class AuditCommand {
       return 0;
     }
 
-    private static String summary(JsonNode p) {
+    static String summary(JsonNode p) {
       if (p.has("skipReason")) {
         return "skipped: " + p.path("skipReason").path("note").asText();
       }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code rollgate}: the server and a client for its API. Exit 0 success, 1 negative verdict, 2 usage or connection. */
 @Command(name = "rollgate", mixinStandardHelpOptions = true, version = "rollgate 0.1.0",
     description = "Change running systems safely: guarded, versioned, audited runtime policies.",
-    subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, TokenCommand.class,
+    subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, EventsCommand.class,
+        TokenCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -62,9 +62,11 @@ public final class RollgateServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
-      if (attestInterval.isNegative() || attestInterval.isZero()) {
-        throw new IllegalArgumentException("attestInterval must be positive, got " + attestInterval);
+      if (attestInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("attestInterval must be at least 1 s, got " + attestInterval.toMillis()
+            + " ms");
       }
+
       if (metricsToken != null && metricsToken.isBlank()) {
         metricsToken = null;
       }
@@ -145,19 +147,26 @@ public final class RollgateServer implements AutoCloseable {
     Metrics metrics = Metrics.create(cfg.metricsToken());
     Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
     Attestor attestor = null;
+    EventHub events = null;
+    Javalin app = null;
     try {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       metrics.watch(journal, reader.head().seq());
-      var events = new EventHub(reader, cfg.events());
+      if (cfg.events().bufferCapacity() < cfg.journal().maxBatch()) {
+        log.warn("the events buffer ({} events) is smaller than a journal batch ({} commands): one full batch "
+            + "disconnects every event client, and they all resume at once", cfg.events().bufferCapacity(),
+            cfg.journal().maxBatch());
+      }
+      events = new EventHub(reader, cfg.events());
       journal.addListener(events::publish);
       metrics.watchEvents(events::connectedClients, events::eventsDelivered, events::overflowDisconnects);
       bootstrapAdmin(tokens, cfg);
       attestor = new Attestor(reader, policies, journal, cfg.clock(),
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var lifecycle = new Lifecycle();
-      Javalin app = HttpApi.create(
+      app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events));
       app.start(cfg.host(), cfg.port());
@@ -165,9 +174,19 @@ public final class RollgateServer implements AutoCloseable {
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
       return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, lifecycle, app);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
       if (attestor != null) {
         attestor.close();
+      }
+      if (events != null) {
+        events.close();
+      }
+      if (app != null) {
+        try {
+          app.stop();
+        } catch (RuntimeException stopFailure) {
+          e.addSuppressed(stopFailure);
+        }
       }
       journal.close();
       db.close();

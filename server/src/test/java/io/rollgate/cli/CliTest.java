@@ -402,4 +402,40 @@ class CliTest {
       assertThat(spec.getCommandSpec().findOption("--json")).as("--json on %s", path).isNotNull();
     }
   }
+  @Test
+  void events_replays_after_a_sequence_number_as_ndjson_and_stops_after_count() {
+    ok(rg("policy", "put", "evt-replay", "--document", "{\"max\":1}"));
+    long seq = server.journalHead();
+    ok(rg("policy", "change", "evt-replay", "--set", "max=2"));
+
+    var r = ok(rg("events", "--after", Long.toString(seq - 1), "--subject", "evt-replay", "--count", "2", "--json"));
+
+    var lines = r.out().lines().map(l -> Json.parse(l, "line")).toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0).path("seq").asLong()).isEqualTo(seq);
+    assertThat(lines.get(0).path("type").asText()).isEqualTo("policy.applied");
+    assertThat(lines.get(1).path("payload").path("version").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void events_prints_a_change_made_while_it_follows() throws Exception {
+    ok(rg("policy", "put", "evt-live", "--document", "{\"max\":1}"));
+    long head = server.journalHead();
+    var follower = java.util.concurrent.CompletableFuture.supplyAsync(() -> rg("events", "--after",
+        Long.toString(head), "--types", "policy.applied", "--subject", "evt-live", "--count", "1"));
+
+    ok(rg("policy", "change", "evt-live", "--set", "max=7"));
+
+    var r = ok(follower.get(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertThat(r.out()).contains("policy.applied").contains("evt-live").contains("v2 ");
+    assertThat(r.out().lines()).hasSize(1);
+  }
+
+  @Test
+  void events_with_an_unknown_type_exits_2_with_the_servers_reason() {
+    var r = rg("events", "--types", "policy.nonsense", "--count", "1");
+
+    assertOneLineError(r, 2);
+    assertThat(r.err()).contains("[field: types]").contains("(HTTP 400)");
+  }
 }

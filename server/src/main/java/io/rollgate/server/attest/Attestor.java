@@ -48,8 +48,9 @@ public final class Attestor implements AutoCloseable {
 
     public Settings {
       Objects.requireNonNull(interval, "interval");
-      if (interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("attestation interval must be positive, got " + interval);
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("attestation interval must be at least 1 s, got " + interval.toMillis()
+            + " ms");
       }
       if (fullPassEvery < 1) {
         throw new IllegalArgumentException("fullPassEvery must be at least 1, got " + fullPassEvery);
@@ -87,8 +88,10 @@ public final class Attestor implements AutoCloseable {
   private final Counter runs;
   private final Histogram duration;
 
-  // guarded by this
-  private long verifiedSeq;
+  // guarded by this; verifiedSeq and the ratio are also published through volatiles, so a metrics
+  // scrape never waits for a run in progress
+  private volatile long verifiedSeq;
+  private volatile double successRatio = Double.NaN;
   private String verifiedHash = JournalEntry.GENESIS_HASH;
   private int runsSinceFullPass;
   private List<String> journaledProblems = List.of();
@@ -112,6 +115,9 @@ public final class Attestor implements AutoCloseable {
         .help("Attestation runs by result: success (chain and every current policy state verified), "
             + "failure (they did not), error (the store could not be read)")
         .labelNames("result").register(registry);
+    runs.initLabelValues("success");
+    runs.initLabelValues("failure");
+    runs.initLabelValues("error");
     this.duration = Histogram.builder().name("rollgate_attestation_duration_seconds")
         .help("Time one attestation run took").unit(Unit.SECONDS)
         .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -207,6 +213,8 @@ public final class Attestor implements AutoCloseable {
     duration.observe(took.toNanos() / 1e9);
     recent.set((int) (completedRuns % RATIO_WINDOW), ok);
     completedRuns++;
+    int n = (int) Math.min(completedRuns, RATIO_WINDOW);
+    successRatio = (double) recent.get(0, n).cardinality() / n;
     last = verdict;
     switch (verdict) {
       case Verdict.Passed p -> {
@@ -246,9 +254,8 @@ public final class Attestor implements AutoCloseable {
     }
   }
 
-  private synchronized double successRatio() {
-    int n = (int) Math.min(completedRuns, RATIO_WINDOW);
-    return n == 0 ? Double.NaN : (double) recent.get(0, n).cardinality() / n;
+  private double successRatio() {
+    return successRatio;
   }
 
   public Verdict lastVerdict() {
@@ -260,7 +267,7 @@ public final class Attestor implements AutoCloseable {
     return lastSuccess;
   }
 
-  public synchronized long verifiedSeq() {
+  public long verifiedSeq() {
     return verifiedSeq;
   }
 

@@ -55,6 +55,10 @@ public final class EventStreamHandler implements Handler {
         log.debug("event stream client went away: {}", e.toString());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        // the stream has started: a problem document can no longer be sent. End it; the client
+        // reconnects with its last id and is replayed what it missed once the store answers again
+        log.warn("event stream ended early: {}", e.toString());
       }
     }
   }

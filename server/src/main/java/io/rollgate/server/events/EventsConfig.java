@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param retry the reconnection delay suggested to clients ({@code retry:})
  */
 public record EventsConfig(Duration heartbeatInterval, int bufferCapacity, int replayPageSize, Duration retry) {
-  public static final Duration MAX_HEARTBEAT = Duration.ofMinutes(5);
+  /** Below the server's 30 s idle timeout, which would otherwise close a quiet stream. */
+  public static final Duration MAX_HEARTBEAT = Duration.ofSeconds(25);
   public static final int MAX_BUFFER = 1_000_000;
   public static final EventsConfig DEFAULTS = new EventsConfig(Duration.ofSeconds(15), 1024, 500, Duration.ofSeconds(3));
 

@@ -35,6 +35,11 @@ final class ApiException extends RuntimeException {
         "request body exceeds the limit of " + limit + " bytes", "body");
   }
 
+  static ApiException draining(long retryAfterSeconds) {
+    return new ApiException(503, "draining", "Server draining", "the server is shutting down and accepts no "
+        + "changes; retry against another replica or after it restarts", null, retryAfterSeconds);
+  }
+
   static ApiException tooManyFailedAuthentications(int failures, long windowSeconds, long retryAfterSeconds) {
     return new ApiException(429, "too-many-failed-authentications", "Too many failed authentications",
         failures + " failed authentications from this address within " + windowSeconds

@@ -64,6 +64,23 @@ final class Auth {
     ctx.attribute(PRINCIPAL, p);
   }
 
+  /**
+   * For a route that checks its own credential ({@code /metrics} with a metrics token): refuses an
+   * address over the failed-authentication limit with 429, before the credential is looked at.
+   */
+  void refuseIfLimited(Context ctx) {
+    if (failures.check(ctx.req().getRemoteAddr()) instanceof AuthFailureLimiter.Verdict.Limited limited) {
+      throw ApiException.tooManyFailedAuthentications(limited.failures(), failures.limits().window().toSeconds(),
+          limited.retryAfterSeconds());
+    }
+  }
+
+  /** Counts a credential that did not authenticate against the client's address, and refuses it with 401. */
+  ApiException failedCredential(Context ctx, String detail) {
+    failed(ctx.req().getRemoteAddr());
+    return ApiException.unauthorized(detail);
+  }
+
   private void failed(String address) {
     if (failures.recordFailure(address) instanceof AuthFailureLimiter.Verdict.Limited limited) {
       log.warn("{} failed authentications from {} within {} s: refusing its requests that carry a token for {} s",

@@ -84,9 +84,7 @@ public final class HttpApi {
     Lifecycle lifecycle = services.lifecycle();
     app.before(ctx -> {
       if (lifecycle.draining() && !SAFE_METHODS.contains(ctx.method().name())) {
-        ctx.header("Retry-After", "5");
-        throw new ApiException(503, "draining", "Server draining", "the server is shutting down and accepts no "
-            + "changes; retry against another replica or after it restarts", null);
+        throw ApiException.draining(5);
       }
     });
     app.beforeMatched(auth::check);
@@ -111,13 +109,20 @@ public final class HttpApi {
       String status = !healthy ? "unhealthy" : attestation instanceof Attestor.Verdict.Failed ? "degraded" : "healthy";
       ctx.status(healthy ? 200 : 503).json(Map.of("status", status, "checks", checks));
     });
-    // public unless the server has a metrics token (--metrics-token), which is then the only key
+    // public unless the server has a metrics token (--metrics-token), which is then the only key;
+    // wrong guesses count towards the same failed-authentication limit as API tokens
     app.get("/metrics", ctx -> {
       String authorization = ctx.header("Authorization");
-      if (!metrics.scrapeAllowed(authorization)) {
-        throw ApiException.unauthorized(authorization == null
-            ? "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'"
-            : "the Authorization header does not carry this server's metrics token as a Bearer token");
+      if (!metrics.scrapeAllowed(null)) {
+        if (authorization == null || authorization.isBlank()) {
+          throw ApiException.unauthorized(
+              "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'");
+        }
+        auth.refuseIfLimited(ctx);
+        if (!metrics.scrapeAllowed(authorization)) {
+          throw auth.failedCredential(ctx,
+              "the Authorization header does not carry this server's metrics token as a Bearer token");
+        }
       }
       ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });

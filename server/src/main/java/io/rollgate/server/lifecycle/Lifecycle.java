@@ -19,6 +19,13 @@ public final class Lifecycle {
       State.DRAINING, EnumSet.of(State.STOPPED),
       State.STOPPED, EnumSet.noneOf(State.class));
 
+  /** Requests that arrive late (a second close, a drain while stopping): no-ops, not errors. */
+  private static final Map<State, Set<State>> ALREADY_PAST = Map.of(
+      State.STARTING, EnumSet.noneOf(State.class),
+      State.SERVING, EnumSet.noneOf(State.class),
+      State.DRAINING, EnumSet.of(State.DRAINING),
+      State.STOPPED, EnumSet.of(State.DRAINING, State.STOPPED));
+
   private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
 
   public State state() {
@@ -30,11 +37,8 @@ public final class Lifecycle {
     while (true) {
       State from = state.get();
       if (!TRANSITIONS.get(from).contains(to)) {
-        if (from == to) {
+        if (ALREADY_PAST.get(from).contains(to)) {
           return false;
-        }
-        if (from.ordinal() > to.ordinal()) {
-          return false; // e.g. a second close() while already draining or stopped
         }
         throw new IllegalStateException("lifecycle cannot go from " + from + " to " + to);
       }

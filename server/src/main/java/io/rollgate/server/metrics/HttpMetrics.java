@@ -24,7 +24,7 @@ final class HttpMetrics {
         .register(registry);
     seconds = Histogram.builder()
         .name("rollgate_http_request_duration_seconds")
-        .help("Time to answer an HTTP request, by route template and method")
+        .help("Time to answer an HTTP request, by route template and method (event streams are not timed)")
         .labelNames("route", "method")
         .classicOnly()
         .classicUpperBounds(BUCKETS)
@@ -36,7 +36,14 @@ final class HttpMetrics {
     String route = route(ctx);
     String method = ctx.method().name();
     requests.labelValues(route, method, Integer.toString(ctx.status().getCode())).inc();
-    seconds.labelValues(route, method).observe(millis / 1000.0);
+    if (!isStream(ctx)) { // a stream's lifetime is not an answer time; it would swamp the quantiles
+      seconds.labelValues(route, method).observe(millis / 1000.0);
+    }
+  }
+
+  private static boolean isStream(Context ctx) {
+    String type = ctx.res().getContentType();
+    return type != null && type.startsWith("text/event-stream");
   }
 
   static String route(Context ctx) {

@@ -98,6 +98,7 @@ class AttestorTest {
     assertThat(second.verifiedSeq()).isEqualTo(head + 2);
     assertThat(second.policies()).isEqualTo(3);
     assertThat(metric("rollgate_attestation_runs_total{result=\"success\"}")).isEqualTo(2);
+    assertThat(metric("rollgate_attestation_runs_total{result=\"failure\"}")).as("exists before any failure").isZero();
     assertThat(metric("rollgate_attestation_success_ratio")).isEqualTo(1.0);
     assertThat(metric("rollgate_attestation_verified_seq")).isEqualTo(head + 2);
     assertThat(metric("rollgate_attestation_last_success_timestamp_seconds"))

@@ -148,6 +148,23 @@ class AuthRateLimitTest {
     }
   }
 
+  @Test
+  void wrong_metrics_tokens_count_towards_the_same_limit_and_a_limited_address_cannot_scrape() {
+    String metricsToken = "metrics-secret-0123456789";
+    try (var guarded = TestServer.start(null, cfg -> cfg.withMetricsToken(metricsToken))) {
+      for (int i = 0; i < AuthLimits.DEFAULTS.maxFailures(); i++) {
+        assertThat(guarded.get("/metrics", "guess-" + i).status()).isEqualTo(401);
+      }
+
+      var limited = guarded.get("/metrics", metricsToken);
+      assertThat(limited.status()).as("%s", limited).isEqualTo(429);
+      assertThat(limited.header("Retry-After")).isPresent();
+      assertThat(guarded.get("/api/v1/policies", TestServer.ADMIN_TOKEN).status()).isEqualTo(429);
+      guarded.clock().advanceSeconds(AuthLimits.DEFAULTS.window().toSeconds() + 1);
+      assertThat(guarded.get("/metrics", metricsToken).status()).isEqualTo(200);
+    }
+  }
+
   private static void clock(long seconds) {
     server.clock().advanceSeconds(seconds);
   }

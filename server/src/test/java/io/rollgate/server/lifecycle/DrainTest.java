@@ -50,6 +50,7 @@ class DrainTest {
     server = TestServer.start(null, cfg -> cfg.withDrainDelay(Duration.ofSeconds(3)));
     assertThat(server.get("/health", null).status()).isEqualTo(200);
 
+    long started = System.nanoTime();
     var closed = CompletableFuture.runAsync(() -> server.server().close());
 
     await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
@@ -57,6 +58,8 @@ class DrainTest {
     assertThat(server.send("PUT", "/api/v1/policies/q", TestServer.ADMIN_TOKEN, "{\"document\":{\"max\":1}}")
         .status()).isEqualTo(503);
     closed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() held the drain for the delay")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
     assertThat(server.server().lifecycle().state()).isEqualTo(Lifecycle.State.STOPPED);
   }
 }

@@ -31,6 +31,14 @@ class LifecycleTest {
   }
 
   @Test
+  void going_back_to_serving_is_refused() {
+    var l = new Lifecycle();
+    l.moveTo(State.SERVING);
+    l.moveTo(State.DRAINING);
+    assertThatThrownBy(() -> l.moveTo(State.SERVING)).hasMessage("lifecycle cannot go from DRAINING to SERVING");
+  }
+
+  @Test
   void skipping_the_drain_is_refused_naming_both_states() {
     var l = new Lifecycle();
     assertThatThrownBy(() -> l.moveTo(State.STOPPED)).isInstanceOf(IllegalStateException.class)

@@ -21,7 +21,9 @@ public final class Tx {
 
   Tx(Handle handle, Instant now, long headSeq, String headHash) {
     this.handle = handle;
-    this.now = now;
+    // the store keeps milliseconds (and the hash covers them): a finer time would make the entry a
+    // listener sees differ from the same entry read back, and guards disagree with stored times
+    this.now = now.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     this.headSeq = headSeq;
     this.headHash = headHash;
   }

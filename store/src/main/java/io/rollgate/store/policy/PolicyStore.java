@@ -146,48 +146,60 @@ public final class PolicyStore {
    */
   public StateAttestation attestCurrentVersions() {
     record Current(String name, int version, String document, String stateHash, String journalPayload) {}
-    List<Current> rows = reads.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> h.createQuery("""
-            SELECT p.name, p.current_version, v.document, v.state_hash, j.payload
-            FROM policies p
-            LEFT JOIN policy_versions v ON v.policy = p.name AND v.version = p.current_version
-            LEFT JOIN journal j ON j.seq = v.journal_seq
-            ORDER BY p.name
-            """)
-        .map((rs, ctx) -> new Current(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4),
-            rs.getString(5)))
-        .list());
     var problems = new java.util.ArrayList<String>();
-    for (Current c : rows) {
-      String where = "policy '" + c.name() + "' version " + c.version();
-      if (c.document() == null) {
-        problems.add(where + " is missing");
-        continue;
+    int policies = reads.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+      // streamed: one document in memory at a time, however many policies there are
+      try (var rows = h.createQuery("""
+              SELECT p.name, p.current_version, v.document, v.state_hash, j.payload
+              FROM policies p
+              LEFT JOIN policy_versions v ON v.policy = p.name AND v.version = p.current_version
+              LEFT JOIN journal j ON j.seq = v.journal_seq
+              ORDER BY p.name
+              """)
+          .setFetchSize(100)
+          .map((rs, ctx) -> new Current(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4),
+              rs.getString(5)))
+          .stream()) {
+        int[] n = {0};
+        rows.forEach(c -> {
+          n[0]++;
+          String problem = check(c.name(), c.version(), c.document(), c.stateHash(), c.journalPayload());
+          if (problem != null) {
+            problems.add(problem);
+          }
+        });
+        return n[0];
       }
-      String rehash = Canonical.sha256Hex(c.document());
-      if (!rehash.equals(c.stateHash())) {
-        problems.add(where + " re-hashes to " + abbrev(rehash) + " but its stored state hash is "
-            + abbrev(c.stateHash()));
-        continue;
-      }
-      String canonical;
-      try {
-        canonical = Canonical.canonicalize(c.document());
-      } catch (java.io.IOException | RuntimeException e) {
-        problems.add(where + " is not valid JSON: " + e.getMessage());
-        continue;
-      }
-      if (!canonical.equals(c.document())) {
-        problems.add(where + " is not stored in canonical form");
-        continue;
-      }
-      String journaled = c.journalPayload() == null ? null
-          : Json.parseStoredObject(c.journalPayload()).path("stateHash").asText(null);
-      if (!rehash.equals(journaled)) {
-        problems.add(where + " hashes to " + abbrev(rehash) + " but the journal recorded "
-            + (journaled == null ? "no entry for it" : abbrev(journaled)));
-      }
+    });
+    return new StateAttestation(policies, problems);
+  }
+
+  /** What is wrong with one current version, or null. */
+  private static String check(String name, int version, String document, String stateHash, String journalPayload) {
+    String where = "policy '" + name + "' version " + version;
+    if (document == null) {
+      return where + " is missing";
     }
-    return new StateAttestation(rows.size(), problems);
+    String rehash = Canonical.sha256Hex(document);
+    if (!rehash.equals(stateHash)) {
+      return where + " re-hashes to " + abbrev(rehash) + " but its stored state hash is " + abbrev(stateHash);
+    }
+    String canonical;
+    try {
+      canonical = Canonical.canonicalize(document);
+    } catch (java.io.IOException | RuntimeException e) {
+      return where + " is not valid JSON: " + e.getMessage();
+    }
+    if (!canonical.equals(document)) {
+      return where + " is not stored in canonical form";
+    }
+    String journaled = journalPayload == null ? null
+        : Json.parseStoredObject(journalPayload).path("stateHash").asText(null);
+    if (!rehash.equals(journaled)) {
+      return where + " hashes to " + abbrev(rehash) + " but the journal recorded "
+          + (journaled == null ? "no entry for it" : abbrev(journaled));
+    }
+    return null;
   }
 
   private static String abbrev(String hash) {

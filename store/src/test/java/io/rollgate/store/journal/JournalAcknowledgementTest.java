@@ -87,4 +87,19 @@ class JournalAcknowledgementTest {
     List<JournalEntry> all = fx.entries();
     assertThat(all).extracting(JournalEntry::subject).containsExactly("a", "b", "c");
   }
+
+  @Test
+  void listeners_see_exactly_the_entries_that_are_read_back_even_with_a_sub_millisecond_clock() {
+    fx.clock.set(java.time.Instant.parse("2025-03-04T05:06:07.123456789Z"));
+    var seen = new CopyOnWriteArrayList<JournalEntry>();
+    fx.journal().addListener(seen::addAll);
+    long seq = fx.journal().execute(probe("nanos"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+    JournalEntry stored = fx.reader().page(seq - 1, 1).get(0);
+
+    assertThat(seen).containsExactly(stored);
+    assertThat(stored.recordedAt()).isEqualTo(java.time.Instant.parse("2025-03-04T05:06:07.123Z"));
+    assertThat(stored.recomputeHash()).isEqualTo(stored.hash());
+  }
 }
