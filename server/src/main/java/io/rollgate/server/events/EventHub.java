@@ -54,8 +54,12 @@ public final class EventHub implements AutoCloseable {
 
   /** The journal listener: called on the writer thread after each commit, with the batch's entries in order. */
   public void publish(List<JournalEntry> entries) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    List<Frame> frames = entries.stream().map(Frame::new).toList(); // shared: each rendered once
     for (Subscriber s : subscribers) {
-      if (!s.offer(entries)) {
+      if (!s.offer(frames)) {
         subscribers.remove(s);
         overflows.incrementAndGet();
       }

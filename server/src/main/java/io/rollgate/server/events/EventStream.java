@@ -80,16 +80,15 @@ final class EventStream implements AutoCloseable {
       if (page.isEmpty()) {
         break; // cannot happen while entries up to the head are committed; never spin
       }
-      var text = new StringBuilder();
       int sent = 0;
       for (JournalEntry e : page) {
         if (e.seq() > head) {
           break; // later entries come from the subscriber's buffer
         }
-        sent += take(e, text);
+        sent += take(new Frame(e));
       }
       if (sent > 0) {
-        send(text);
+        flush();
         hub.delivered(sent);
       } else if (System.nanoTime() - lastWriteNanos >= heartbeatNanos) {
         heartbeat(); // a long replay the filter drops entirely: keep the connection alive and record progress
@@ -107,13 +106,12 @@ final class EventStream implements AutoCloseable {
       }
       switch (subscriber.next(wait)) {
         case Subscriber.Next.Entries batch -> {
-          var text = new StringBuilder();
           int sent = 0;
-          for (JournalEntry e : batch.entries()) {
-            sent += take(e, text);
+          for (Frame f : batch.frames()) {
+            sent += take(f);
           }
           if (sent > 0) {
-            send(text);
+            flush();
             hub.delivered(sent);
           }
         }
@@ -136,8 +134,12 @@ final class EventStream implements AutoCloseable {
     }
   }
 
-  /** Appends {@code e} unless already handled; returns 1 when it was written, 0 when skipped or filtered out. */
-  private int take(JournalEntry e, StringBuilder text) {
+  /**
+   * Writes {@code f}'s event (unflushed) unless already handled; returns 1 when it was written, 0
+   * when skipped or filtered out.
+   */
+  private int take(Frame f) throws IOException {
+    JournalEntry e = f.entry;
     if (e.seq() <= position && handoff != EventHub.Handoff.NO_DEDUP) {
       return 0;
     }
@@ -145,16 +147,14 @@ final class EventStream implements AutoCloseable {
     if (!filter.matches(e)) {
       return 0;
     }
-    var data = new LinkedHashMap<String, Object>();
-    data.put("seq", e.seq());
-    data.put("type", e.type());
-    data.put("subject", e.subject());
-    data.put("actor", e.actor());
-    data.put("recordedAt", e.recordedAt());
-    data.put("payload", e.payload());
-    appendEvent(text, e.type(), e.seq(), Json.write(data));
+    out.write(f.block());
     lastSentId = e.seq();
     return 1;
+  }
+
+  private void flush() throws IOException {
+    out.flush();
+    lastWriteNanos = System.nanoTime();
   }
 
   private void heartbeat() throws IOException {

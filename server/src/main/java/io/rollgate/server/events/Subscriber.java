@@ -1,6 +1,5 @@
 package io.rollgate.server.events;
 
-import io.rollgate.audit.JournalEntry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Subscriber {
   /** What the client's thread should do next; shutdown wins over entries, overflow comes after them. */
   sealed interface Next {
-    record Entries(List<JournalEntry> entries) implements Next {}
+    record Entries(List<Frame> frames) implements Next {}
 
     record Idle() implements Next {}
 
@@ -32,7 +31,7 @@ final class Subscriber {
   private final int capacity;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<JournalEntry> buffer = new ArrayDeque<>();
+  private final ArrayDeque<Frame> buffer = new ArrayDeque<>();
   private State state = State.OPEN;
 
   Subscriber(int capacity) {
@@ -40,16 +39,16 @@ final class Subscriber {
   }
 
   /**
-   * Appends as many of {@code entries} as fit. Returns false when this call overflowed the buffer
+   * Appends as many of {@code frames} as fit. Returns false when this call overflowed the buffer
    * (the entries before the one that did not fit are kept, so what the client gets stays contiguous).
    */
-  boolean offer(List<JournalEntry> entries) {
+  boolean offer(List<Frame> frames) {
     lock.lock();
     try {
       if (state != State.OPEN) {
         return true;
       }
-      for (JournalEntry e : entries) {
+      for (Frame e : frames) {
         if (buffer.size() >= capacity) {
           state = State.OVERFLOWED;
           changed.signal();
@@ -97,7 +96,7 @@ final class Subscriber {
         return SHUTTING_DOWN;
       }
       if (!buffer.isEmpty()) {
-        var out = new ArrayList<JournalEntry>(buffer);
+        var out = new ArrayList<Frame>(buffer);
         buffer.clear();
         return new Next.Entries(out);
       }
