@@ -855,14 +855,14 @@ class BadInputProperties {
       JsonNode fieldSchema = fieldSchema(schema, f[0]);
       Set<String> types = types(fieldSchema);
       all.add(Arbitraries.of(wrongTypedValues(types))
-          .map(v -> base.body(write(withField(example.deepCopy(), f[0], v))).with("body-wrong-type", 400, f[0])));
+          .map(v -> base.body(write(with(example.deepCopy(), f[0], v))).with("body-wrong-type", 400, f[0])));
       List<JsonNode> outside = outsideValues(fieldSchema);
       if (!outside.isEmpty()) {
         all.add(Arbitraries.of(outside)
-            .map(v -> base.body(write(withField(example.deepCopy(), f[0], v))).with("body-range", 400, outsideField(f[0], v))));
+            .map(v -> base.body(write(with(example.deepCopy(), f[0], v))).with("body-range", 400, outsideField(f[0], v))));
       }
       if (required(schema, f[0])) {
-        all.add(Arbitraries.just(base.body(write(withoutField(example.deepCopy(), f[0]))).with("body-missing", 400, f[0])));
+        all.add(Arbitraries.just(base.body(write(without(example.deepCopy(), f[0]))).with("body-missing", 400, f[0])));
       }
     }
     Arbitrary<String> keys = Arbitraries.strings().alpha().numeric().withChars('_', '-', '.', '$', ' ', 'é').ofMinLength(1).ofMaxLength(20);
@@ -1033,25 +1033,5 @@ class BadInputProperties {
   /** The field a 400 names for a value outside a field's schema: a free-form object names the JSON pointer inside it. */
   static String outsideField(String field, JsonNode value) {
     return value.isObject() && value.has("x") ? "/" + field + "/x" : field;
-  }
-
-  static ObjectNode withField(ObjectNode body, String dotted, JsonNode value) {
-    int dot = dotted.indexOf('.');
-    if (dot < 0) {
-      body.set(dotted, value);
-    } else {
-      ((ObjectNode) body.get(dotted.substring(0, dot))).set(dotted.substring(dot + 1), value);
-    }
-    return body;
-  }
-
-  static ObjectNode withoutField(ObjectNode body, String dotted) {
-    int dot = dotted.indexOf('.');
-    if (dot < 0) {
-      body.remove(dotted);
-    } else {
-      ((ObjectNode) body.get(dotted.substring(0, dot))).remove(dotted.substring(dot + 1));
-    }
-    return body;
   }
 }
