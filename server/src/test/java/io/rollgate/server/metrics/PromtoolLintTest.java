@@ -1,5 +1,6 @@
 package io.rollgate.server.metrics;
 
+import io.rollgate.server.testing.PrometheusBinaries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,7 @@
 package io.rollgate.server.metrics;
 
+import io.rollgate.server.testing.PrometheusBinaries;
+import io.rollgate.server.testing.PrometheusProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

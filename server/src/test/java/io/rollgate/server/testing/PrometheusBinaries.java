@@ -1,4 +1,4 @@
-package io.rollgate.server.metrics;
+package io.rollgate.server.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Assumptions;
  * skipped on a developer machine, but fails in CI (environment variable {@code CI} set), where
  * {@code .ci/run} installs them.
  */
-final class PrometheusBinaries {
+public final class PrometheusBinaries {
   private PrometheusBinaries() {}
 
-  static Path require(String name) {
+  public static Path require(String name) {
     String path = System.getenv("PATH");
     if (path != null) {
       for (String dir : path.split(File.pathSeparator)) {

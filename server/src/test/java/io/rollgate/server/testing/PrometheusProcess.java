@@ -1,4 +1,4 @@
-package io.rollgate.server.metrics;
+package io.rollgate.server.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rollgate.json.Json;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * A real Prometheus server on a free loopback port, with the given configuration and its storage
  * in a temporary directory. {@link #close()} stops the process it started and deletes the directory.
  */
-final class PrometheusProcess implements AutoCloseable {
+public final class PrometheusProcess implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
@@ -34,7 +34,7 @@ final class PrometheusProcess implements AutoCloseable {
     this.port = port;
   }
 
-  static PrometheusProcess start(Path binary, String configYaml) throws IOException {
+  public static PrometheusProcess start(Path binary, String configYaml) throws IOException {
     Path dir = TestDatabases.newTempDir();
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(config, configYaml);
@@ -56,13 +56,18 @@ final class PrometheusProcess implements AutoCloseable {
     }
   }
 
+  /** Where its HTTP API answers, e.g. {@code http://127.0.0.1:41234}. */
+  public URI baseUrl() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
   /** The {@code data.result} of an instant query; fails at once if the process has died. */
-  JsonNode query(String promql) {
+  public JsonNode query(String promql) {
     return get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).path("data").path("result");
   }
 
   /** The active scrape targets with their health and last error. */
-  JsonNode activeTargets() {
+  public JsonNode activeTargets() {
     return get("/api/v1/targets?state=active").path("data").path("activeTargets");
   }
 
@@ -85,7 +90,7 @@ final class PrometheusProcess implements AutoCloseable {
     }
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(dir.resolve("prometheus.log"));
     } catch (IOException e) {
