@@ -42,10 +42,37 @@ final class AuthFailureLimiter {
     };
   }
 
-  synchronized Verdict check(String address) {
+  /**
+   * The key an address is counted under: an IPv4 address itself, an IPv6 address its /64 — one
+   * host usually owns a whole /64, and counting each of its 2^64 addresses apart would let it
+   * guess without limit and push every other address's window out of the table.
+   */
+  static String key(String address) {
+    if (address == null || address.indexOf(':') < 0) {
+      return address;
+    }
+    try {
+      // a literal (what the servlet container reports) is parsed, never resolved
+      var a = java.net.InetAddress.getByName(address);
+      if (a instanceof java.net.Inet6Address) {
+        byte[] b = a.getAddress();
+        var sb = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) {
+          sb.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
+        }
+        return sb.append(":/64").toString();
+      }
+      return a.getHostAddress(); // an IPv4-mapped IPv6 address counts as its IPv4 address
+    } catch (java.net.UnknownHostException e) {
+      return address;
+    }
+  }
+
+  synchronized Verdict check(String rawAddress) {
     if (!limits.enabled()) {
       return ALLOWED;
     }
+    String address = key(rawAddress);
     Window w = windows.get(address);
     if (w == null) {
       return ALLOWED;
@@ -66,10 +93,11 @@ final class AuthFailureLimiter {
    * @return the verdict that now applies; {@code Limited} exactly once per window, on the failure
    *     that reached the limit, so the caller can log the transition once
    */
-  synchronized Verdict recordFailure(String address) {
+  synchronized Verdict recordFailure(String rawAddress) {
     if (!limits.enabled()) {
       return ALLOWED;
     }
+    String address = key(rawAddress);
     Instant now = clock.instant();
     Window w = windows.get(address);
     if (w == null || !now.isBefore(w.start().plus(limits.window()))) {

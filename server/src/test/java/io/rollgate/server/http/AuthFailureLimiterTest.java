@@ -38,6 +38,20 @@ class AuthFailureLimiterTest {
   }
 
   @Test
+  void an_ipv6_host_is_counted_by_its_slash_64_and_mapped_ipv4_as_ipv4() {
+    var l = limiter(3, 60, 100);
+    l.recordFailure("2001:db8:0:7::1");
+    l.recordFailure("2001:db8:0:7:ffff::2");
+    l.recordFailure("2001:db8:0:7:abcd:1234:5678:9");
+
+    assertThat(l.check("2001:db8:0:7::42")).isInstanceOf(AuthFailureLimiter.Verdict.Limited.class);
+    assertThat(l.check("2001:db8:0:8::1")).isInstanceOf(AuthFailureLimiter.Verdict.Allowed.class);
+    assertThat(AuthFailureLimiter.key("::ffff:192.0.2.7")).isEqualTo("192.0.2.7");
+    assertThat(AuthFailureLimiter.key("192.0.2.7")).isEqualTo("192.0.2.7");
+    assertThat(AuthFailureLimiter.key("2001:db8:0:7:1:2:3:4")).isEqualTo("2001:db8:0:7::/64");
+  }
+
+  @Test
   void failures_in_different_windows_do_not_add_up() {
     var l = limiter(3, 60, 100);
     l.recordFailure("a");
@@ -70,7 +84,7 @@ class AuthFailureLimiterTest {
   void a_flood_of_addresses_keeps_at_most_the_configured_number() {
     var l = new AuthFailureLimiter(AuthLimits.DEFAULTS, clock);
     for (int i = 0; i < 25_000; i++) {
-      l.recordFailure("2001:db8::" + Integer.toHexString(i));
+      l.recordFailure("2001:db8:" + Integer.toHexString(i) + "::1"); // a different /64 each
     }
 
     assertThat(l.trackedAddresses()).isEqualTo(AuthLimits.DEFAULTS.maxAddresses());
