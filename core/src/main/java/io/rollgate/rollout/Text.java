@@ -1,5 +1,6 @@
 package io.rollgate.rollout;
 
+import io.rollgate.error.InvalidInputException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
@@ -47,10 +48,10 @@ final class Text {
 
   static String requireText(String field, String value, int max) {
     if (value == null || value.isBlank()) {
-      throw new io.rollgate.error.InvalidInputException(field, field + " must not be blank");
+      throw new InvalidInputException(field, field + " must not be blank");
     }
     if (value.length() > max) {
-      throw new io.rollgate.error.InvalidInputException(field,
+      throw new InvalidInputException(field,
           field + " must be at most " + max + " characters, got " + value.length());
     }
     return value;
