@@ -6,7 +6,7 @@ package io.rollgate.error;
  */
 public abstract sealed class RollgateException extends RuntimeException
     permits InvalidInputException, NotFoundException, ConflictException, IntegrityException,
-        SaturatedException {
+        SaturatedException, ForbiddenException {
 
   protected RollgateException(String message) {
     super(message);

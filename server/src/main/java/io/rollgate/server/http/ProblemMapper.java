@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.rollgate.error.ConflictException;
+import io.rollgate.error.ForbiddenException;
 import io.rollgate.error.IntegrityException;
 import io.rollgate.error.InvalidInputException;
 import io.rollgate.error.NotFoundException;
@@ -26,6 +27,8 @@ final class ProblemMapper {
         send(ctx, Problem.of(404, "not-found", "Not found", e.getMessage(), ctx.path(), null)));
     app.exception(ConflictException.class, (e, ctx) ->
         send(ctx, Problem.of(409, "conflict", "Conflict", e.getMessage(), ctx.path(), null)));
+    app.exception(ForbiddenException.class, (e, ctx) ->
+        send(ctx, Problem.of(403, "forbidden", "Forbidden", e.getMessage(), ctx.path(), null)));
     app.exception(SaturatedException.class, (e, ctx) -> {
       long retry = Math.max(1, e.retryAfter().toSeconds());
       ctx.header("Retry-After", Long.toString(retry));
