@@ -40,38 +40,20 @@ final class ApiClient {
    * 5xx answer is a {@link CliException} with the problem's detail, like every other request.
    */
   void stream(String path, String lastEventId, java.util.function.Predicate<SseFrame> frames) {
-    var req = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
-    if (token != null && !token.isBlank()) {
-      req.header("Authorization", "Bearer " + token.strip());
-    }
+    var req = request(path, "text/event-stream");
     if (lastEventId != null) {
       req.header("Last-Event-ID", lastEventId);
     }
-    HttpResponse<java.util.stream.Stream<String>> resp;
-    try {
-      resp = http.send(req.GET().build(), HttpResponse.BodyHandlers.ofLines());
-    } catch (ConnectException e) {
-      throw new CliException(2, "cannot reach Rollgate at " + base + " (connection refused); is `rollgate serve` "
-          + "running? Set --server or ROLLGATE_URL");
-    } catch (IOException e) {
-      throw new CliException(2, "cannot talk to Rollgate at " + base + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(2, "interrupted");
-    }
+    HttpResponse<java.util.stream.Stream<String>> resp = exchange(req.GET().build(), HttpResponse.BodyHandlers.ofLines());
     try (var lines = resp.body()) {
       if (resp.statusCode() >= 400) {
-        String body = String.join("\n", lines.toList());
         JsonNode json;
         try {
-          json = Json.mapper().readTree(body);
+          json = Json.mapper().readTree(String.join("\n", lines.toList()));
         } catch (IOException e) {
           json = Json.object();
         }
-        String field = json.path("field").asText(null);
-        throw new CliException(2, "error: " + json.path("detail").asText("HTTP " + resp.statusCode())
-            + (field == null ? "" : " [field: " + field + "]") + " (HTTP " + resp.statusCode() + ")",
-            resp.statusCode());
+        throw refusal(resp.statusCode(), json);
       }
       String id = null;
       String event = null;
@@ -110,20 +92,38 @@ final class ApiClient {
   }
 
   JsonNode send(String method, String path, Object body) {
-    var req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(70))
-        .header("Accept", "application/json");
-    if (token != null && !token.isBlank()) {
-      req.header("Authorization", "Bearer " + token.strip());
-    }
+    var req = request(path, "application/json").timeout(Duration.ofSeconds(70));
     if (body == null) {
       req.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
       req.header("Content-Type", "application/json")
           .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
     }
-    HttpResponse<String> resp;
+    HttpResponse<String> resp = exchange(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    JsonNode json;
     try {
-      resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      json = resp.body().isEmpty() ? Json.object() : Json.mapper().readTree(resp.body());
+    } catch (IOException e) {
+      throw new CliException(2, "unexpected non-JSON answer from " + base + path + " (HTTP " + resp.statusCode() + ")");
+    }
+    if (resp.statusCode() >= 400) {
+      throw refusal(resp.statusCode(), json);
+    }
+    return json;
+  }
+
+  private HttpRequest.Builder request(String path, String accept) {
+    var req = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept);
+    if (token != null && !token.isBlank()) {
+      req.header("Authorization", "Bearer " + token.strip());
+    }
+    return req;
+  }
+
+  /** Sends, turning every way of not getting an answer into a one-line CLI error (exit 2). */
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+    try {
+      return http.send(request, body);
     } catch (ConnectException e) {
       throw new CliException(2, "cannot reach Rollgate at " + base + " (connection refused); is `rollgate serve` "
           + "running? Set --server or ROLLGATE_URL");
@@ -135,22 +135,14 @@ final class ApiClient {
       Thread.currentThread().interrupt();
       throw new CliException(2, "interrupted");
     }
-    JsonNode json;
-    try {
-      json = resp.body().isEmpty() ? Json.object() : Json.mapper().readTree(resp.body());
-    } catch (IOException e) {
-      throw new CliException(2, "unexpected non-JSON answer from " + base + path + " (HTTP " + resp.statusCode() + ")");
-    }
-    if (resp.statusCode() >= 400) {
-      String detail = json.path("detail").asText(json.path("title").asText("HTTP " + resp.statusCode()));
-      String field = json.path("field").asText(null);
-      String hint = switch (resp.statusCode()) {
-        case 401 -> " (set ROLLGATE_TOKEN; the first admin token is in <data-dir>/admin-token)";
-        default -> "";
-      };
-      throw new CliException(2, "error: " + detail + (field == null ? "" : " [field: " + field + "]")
-          + " (HTTP " + resp.statusCode() + ")" + hint);
-    }
-    return json;
+  }
+
+  /** A 4xx/5xx answer as a one-line error: the problem's detail, the field it names, and a hint for 401. */
+  private static CliException refusal(int status, JsonNode problem) {
+    String detail = problem.path("detail").asText(problem.path("title").asText("HTTP " + status));
+    String field = problem.path("field").asText(null);
+    String hint = status == 401 ? " (set ROLLGATE_TOKEN; the first admin token is in <data-dir>/admin-token)" : "";
+    return new CliException(2, "error: " + detail + (field == null ? "" : " [field: " + field + "]")
+        + " (HTTP " + status + ")" + hint, status);
   }
 }

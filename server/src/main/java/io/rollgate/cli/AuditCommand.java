@@ -29,14 +29,18 @@ final class AuditCommand {
         return 0;
       }
       for (JsonNode e : r.path("entries")) {
-        out.printf("%6d  %s  %-26s %-24s %-12s %s%n", e.path("seq").asLong(), e.path("recordedAt").asText(),
-            e.path("type").asText(), e.path("subject").asText(), e.path("actor").asText(),
-            summary(e.path("payload")));
+        out.println(line(e));
       }
       return 0;
     }
 
-    static String summary(JsonNode p) {
+    /** One journal entry as a line of text: what {@code audit tail} and {@code events} print. */
+    static String line(JsonNode e) {
+      return String.format("%6d  %s  %-26s %-24s %-12s %s", e.path("seq").asLong(), e.path("recordedAt").asText(),
+          e.path("type").asText(), e.path("subject").asText(), e.path("actor").asText(), summary(e.path("payload")));
+    }
+
+    private static String summary(JsonNode p) {
       if (p.has("skipReason")) {
         return "skipped: " + p.path("skipReason").path("note").asText();
       }

@@ -122,9 +122,7 @@ final class EventsCommand implements Callable<Integer> {
         out.flush();
         return;
       }
-      out.printf("%6d  %s  %-26s %-24s %-12s %s%n", e.path("seq").asLong(), e.path("recordedAt").asText(),
-          e.path("type").asText(), e.path("subject").asText(), e.path("actor").asText(),
-          AuditCommand.Tail.summary(e.path("payload")));
+      out.println(AuditCommand.Tail.line(e));
     }
     out.flush();
   }

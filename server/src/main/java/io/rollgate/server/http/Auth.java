@@ -41,20 +41,13 @@ final class Auth {
       // not an attempt to guess anything, so not counted
       throw ApiException.unauthorized("missing bearer token: send 'Authorization: Bearer <token>'");
     }
-    // the peer address, never X-Forwarded-For: a client could write any address there
-    String address = ctx.req().getRemoteAddr();
-    if (failures.check(address) instanceof AuthFailureLimiter.Verdict.Limited limited) {
-      throw ApiException.tooManyFailedAuthentications(limited.failures(), failures.limits().window().toSeconds(),
-          limited.retryAfterSeconds());
-    }
+    refuseIfLimited(ctx);
     if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      failed(address);
-      throw ApiException.unauthorized("the Authorization header must use the Bearer scheme");
+      throw failedCredential(ctx, "the Authorization header must use the Bearer scheme");
     }
     var principal = tokens.authenticate(header.substring(7).trim());
     if (principal.isEmpty()) {
-      failed(address);
-      throw ApiException.unauthorized("unknown or revoked token");
+      throw failedCredential(ctx, "unknown or revoked token");
     }
     Principal p = principal.get();
     if (!p.role().includes(required.role)) {
@@ -69,7 +62,7 @@ final class Auth {
    * address over the failed-authentication limit with 429, before the credential is looked at.
    */
   void refuseIfLimited(Context ctx) {
-    if (failures.check(ctx.req().getRemoteAddr()) instanceof AuthFailureLimiter.Verdict.Limited limited) {
+    if (failures.check(address(ctx)) instanceof AuthFailureLimiter.Verdict.Limited limited) {
       throw ApiException.tooManyFailedAuthentications(limited.failures(), failures.limits().window().toSeconds(),
           limited.retryAfterSeconds());
     }
@@ -77,8 +70,13 @@ final class Auth {
 
   /** Counts a credential that did not authenticate against the client's address, and refuses it with 401. */
   ApiException failedCredential(Context ctx, String detail) {
-    failed(ctx.req().getRemoteAddr());
+    failed(address(ctx));
     return ApiException.unauthorized(detail);
+  }
+
+  /** The peer address, never X-Forwarded-For: a client could write any address there. */
+  private static String address(Context ctx) {
+    return ctx.req().getRemoteAddr();
   }
 
   private void failed(String address) {

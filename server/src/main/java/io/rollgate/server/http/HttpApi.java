@@ -113,7 +113,7 @@ public final class HttpApi {
     // wrong guesses count towards the same failed-authentication limit as API tokens
     app.get("/metrics", ctx -> {
       String authorization = ctx.header("Authorization");
-      if (!metrics.scrapeAllowed(null)) {
+      if (metrics.requiresToken()) {
         if (authorization == null || authorization.isBlank()) {
           throw ApiException.unauthorized(
               "missing bearer token: this server's /metrics needs 'Authorization: Bearer <metrics token>'");

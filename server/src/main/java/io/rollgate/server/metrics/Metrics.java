@@ -93,6 +93,11 @@ public final class Metrics {
   }
 
   /** Whether a request with this {@code Authorization} header may scrape: always, unless a token is set. */
+  /** True when scrapes must carry the metrics token. */
+  public boolean requiresToken() {
+    return scrapeTokenHash != null;
+  }
+
   public boolean scrapeAllowed(String authorization) {
     if (scrapeTokenHash == null) {
       return true;
