@@ -116,13 +116,7 @@ class CrashRecoveryTest {
     Path dataDir = tmp.resolve("data");
     String dbUrl = dialect == Dialect.POSTGRESQL ? TestDatabases.newPostgresUrl() : null;
 
-    lastMark = System.nanoTime();
-    Child first = startServer(dataDir, dbUrl);
-    mark("start");
-    createPolicy(first.port);
-    load = Load.start(this, first.port);
-    load.awaitAcks(first);
-    mark("load");
+    Child first = startUnderLoad(dataDir, dbUrl);
     int runningAtSignal = load.running.get();
     int attemptsAtSignal = load.attempts.get();
     int acksAtSignal = load.acks.size();
@@ -159,13 +153,7 @@ class CrashRecoveryTest {
     Path dataDir = tmp.resolve("data");
     String dbUrl = dialect == Dialect.POSTGRESQL ? TestDatabases.newPostgresUrl() : null;
 
-    lastMark = System.nanoTime();
-    Child first = startServer(dataDir, dbUrl);
-    mark("start");
-    createPolicy(first.port);
-    load = Load.start(this, first.port);
-    load.awaitAcks(first);
-    mark("load");
+    Child first = startUnderLoad(dataDir, dbUrl);
     int runningAtSignal = load.running.get();
     int acksAtSignal = load.acks.size();
     load.signalled.set(true);
@@ -483,6 +471,18 @@ class CrashRecoveryTest {
       }
       return process.exitValue();
     }
+  }
+
+  /** Starts `rollgate serve`, creates the policy and runs the writers until enough changes are acknowledged. */
+  private Child startUnderLoad(Path dataDir, String dbUrl) throws Exception {
+    lastMark = System.nanoTime();
+    Child first = startServer(dataDir, dbUrl);
+    mark("start");
+    createPolicy(first.port);
+    load = Load.start(this, first.port);
+    load.awaitAcks(first);
+    mark("load");
+    return first;
   }
 
   private Child startServer(Path dataDir, String dbUrl) throws IOException, InterruptedException {
