@@ -14,7 +14,9 @@ public enum ChangeKind {
    * The content of an earlier version. Only freeze can stop a rollback: it is the operator's
    * emergency lever, and oscillation would otherwise fire on every rollback by definition.
    */
-  ROLLBACK;
+  ROLLBACK,
+  /** The candidate of a completed staged rollout, measured at every stage before it became current. */
+  ROLLOUT;
 
   /** The lower-case name, as in version listings and journal payloads; also how Jackson writes it. */
   @JsonValue

@@ -2,6 +2,7 @@ package io.rollgate.store.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rollgate.error.ConflictException;
 import io.rollgate.error.IntegrityException;
 import io.rollgate.error.NotFoundException;
 import io.rollgate.json.Canonical;
@@ -213,6 +214,7 @@ public final class PolicyStore {
 
   private static ApplyResult propose(
       Tx tx, PolicyRows.Row row, ObjectNode candidate, ChangeKind kind, String reason, String actor) {
+    refuseDuringRollout(tx.handle(), row.name());
     var current = new ApplyPipeline.Current(row.frozen(), row.frozenReason(), row.guards(),
         PolicyRows.recent(tx.handle(), row.name(), tx.now().minus(row.guards().lookBack())));
     var decision = ApplyPipeline.decide(current, candidate, kind, tx.now());
@@ -250,6 +252,64 @@ public final class PolicyStore {
     tx.append("policy.skipped", name.value(), actor, p);
     return new ApplyResult(name.value(), false, why.noOp(), head.version(), head.stateHash(), head.stateHash(),
         skip.changedKeys(), 0, why);
+  }
+
+  /**
+   * While a staged rollout runs, its baseline must stay the current version: a direct change would
+   * silently move the baseline cohort and the candidate would no longer be what was measured.
+   * Freezing stays possible (it stops the rollout from completing).
+   */
+  private static void refuseDuringRollout(Handle h, String policy) {
+    h.createQuery("SELECT id, phase FROM rollouts WHERE policy = :p AND active = :t")
+        .bind("p", policy).bind("t", true)
+        .map((rs, ctx) -> rs.getString("id") + "' (" + rs.getString("phase") + ")")
+        .findOne()
+        .ifPresent(r -> {
+          throw new ConflictException("policy '" + policy + "' has an active rollout '" + r
+              + "; its changes go through the rollout: let it complete, or abort or roll it back first");
+        });
+  }
+
+  /**
+   * Commits a completed rollout's candidate as the next version, inside the rollout's own command.
+   * Freeze still stops it; the other guards do not apply (the rollout was the slow path, measured at
+   * every stage). Call {@link #verifyCommitted} after the command has committed.
+   *
+   * @throws ConflictException the policy is frozen
+   */
+  public static ApplyResult commitRolloutCandidate(Tx tx, PolicyName name, ObjectNode candidate, String reason,
+      String actor) {
+    var row = require(tx.handle(), name);
+    if (row.frozen()) {
+      throw new ConflictException("policy '" + name + "' is frozen (" + row.frozenReason() + "); unfreeze it "
+          + "to let the rollout complete");
+    }
+    PolicyVersion head = PolicyRows.version(tx.handle(), name.value(), row.currentVersion()).orElseThrow();
+    var apply = ApplyPipeline.create(candidate);
+    var fresh = new ApplyPipeline.Decision.Apply(apply.document(), apply.canonical(), apply.stateHash(),
+        io.rollgate.json.JsonPointers.changedKeys(head.document(), apply.document()));
+    return commit(tx, name, head, fresh, ChangeKind.ROLLOUT, reason, actor);
+  }
+
+  /** The policy as the command's transaction sees it (earlier commands of the batch included). */
+  public static PolicyView current(Tx tx, PolicyName name) {
+    return view(tx.handle(), name);
+  }
+
+  /**
+   * Runs the apply pipeline's guards on {@code candidate} without committing anything: what a staged
+   * rollout checks when it is created (freeze, no-op and the other guards refuse it).
+   */
+  public static ApplyPipeline.Decision check(Tx tx, PolicyName name, ObjectNode candidate, ChangeKind kind) {
+    var row = require(tx.handle(), name);
+    var current = new ApplyPipeline.Current(row.frozen(), row.frozenReason(), row.guards(),
+        PolicyRows.recent(tx.handle(), row.name(), tx.now().minus(row.guards().lookBack())));
+    return ApplyPipeline.decide(current, candidate, kind, tx.now());
+  }
+
+  /** The verification barrier for a version committed by another store's command. */
+  public ApplyResult verifyCommitted(ApplyResult result) {
+    return verified(result);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.rollgate.store.journal.JournalConfig;
 import io.rollgate.store.journal.JournalObserver;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.token.TokenStore;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -82,6 +83,10 @@ public final class StoreFixture implements AutoCloseable {
 
   public PolicyStore policies() {
     return new PolicyStore(db, journal);
+  }
+
+  public RolloutStore rollouts() {
+    return new RolloutStore(db, journal, policies());
   }
 
   public TokenStore tokens() {
