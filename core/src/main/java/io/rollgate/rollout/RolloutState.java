@@ -56,6 +56,20 @@ public record RolloutState(RolloutSpec spec, Phase phase, int stageIndex, Instan
     };
   }
 
+  /**
+   * When the next measurement is due: one interval after the newest one in the current analysis, or
+   * one interval after the analysis began (the stage gets an interval of traffic first). Empty when
+   * paused or finished: nothing is measured then.
+   */
+  public java.util.Optional<Instant> nextMeasurementAt() {
+    if (phase.isTerminal() || phase == Phase.PAUSED) {
+      return java.util.Optional.empty();
+    }
+    Instant from = analysis.latest().map(j -> j.measurement().at())
+        .filter(at -> !at.isBefore(analysisStartedAt)).orElse(analysisStartedAt);
+    return java.util.Optional.of(from.plus(spec.analysis().interval()));
+  }
+
   RolloutState withAnalysis(StageAnalysis a) {
     return new RolloutState(spec, phase, stageIndex, stageStartedAt, analysisStartedAt, a, reason);
   }

@@ -79,7 +79,8 @@ final class ServeCommand implements Callable<Integer> {
         AuthLimits.DEFAULTS.maxAddresses());
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
-        JournalConfig.DEFAULTS, metricsToken(), Duration.ofSeconds(attestIntervalSeconds),
+        JournalConfig.DEFAULTS, metricsToken(),
+        new RollgateServer.Loops(Duration.ofSeconds(attestIntervalSeconds), RollgateServer.Loops.DEFAULT_ROLLOUT_TICK),
         Duration.ofSeconds(drainDelaySeconds), authLimits, io.rollgate.server.events.EventsConfig.DEFAULTS);
     RollgateServer server;
     try {

@@ -8,6 +8,10 @@ import io.rollgate.server.events.EventHub;
 import io.rollgate.server.events.EventsConfig;
 import io.rollgate.server.http.HttpApi;
 import io.rollgate.server.metrics.Metrics;
+import io.rollgate.rollout.AnalysisSettings;
+import io.rollgate.server.analysis.AnalysisProvider;
+import io.rollgate.server.rollout.RolloutLoop;
+import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalConfig;
@@ -35,15 +39,15 @@ public final class RollgateServer implements AutoCloseable {
    * @param dbUrl null for embedded SQLite in {@code dataDir}, or a {@code jdbc:postgresql://} URL
    * @param adminToken the first admin token (ROLLGATE_ADMIN_TOKEN), or null to generate one
    * @param metricsToken when set, {@code /metrics} needs {@code Authorization: Bearer <it>}; null leaves it open
-   * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes
+   * @param loops how often the background loops run (attestor, rollout reconciler)
    * @param drainDelay on shutdown, how long {@code /health} answers 503 before HTTP stops (zero by default)
    * @param authLimits failed authentications allowed per client address and window before 429
    * @param events the SSE event stream's heartbeat, per-client buffer and replay page size
    */
   public record Config(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
-      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Duration attestInterval,
+      String adminToken, InstantSource clock, JournalConfig journal, String metricsToken, Loops loops,
       Duration drainDelay, AuthLimits authLimits, EventsConfig events) {
-    public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_ATTEST_INTERVAL = Loops.DEFAULT_ATTEST_INTERVAL;
     public static final Duration MAX_DRAIN_DELAY = Duration.ofMinutes(5);
 
     public Config {
@@ -51,7 +55,7 @@ public final class RollgateServer implements AutoCloseable {
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(journal, "journal");
-      Objects.requireNonNull(attestInterval, "attestInterval");
+      Objects.requireNonNull(loops, "loops");
       Objects.requireNonNull(drainDelay, "drainDelay");
       if (drainDelay.isNegative() || drainDelay.compareTo(MAX_DRAIN_DELAY) > 0) {
         throw new IllegalArgumentException("drainDelay must be between 0 and " + MAX_DRAIN_DELAY.toSeconds()
@@ -62,11 +66,6 @@ public final class RollgateServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
       }
-      if (attestInterval.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("attestInterval must be at least 1 s, got " + attestInterval.toMillis()
-            + " ms");
-      }
-
       if (metricsToken != null && metricsToken.isBlank()) {
         metricsToken = null;
       }
@@ -74,43 +73,82 @@ public final class RollgateServer implements AutoCloseable {
 
     public static Config defaults(Path dataDir) {
       return new Config("127.0.0.1", 0, dataDir, null, null, null, null, InstantSource.system(),
-          JournalConfig.DEFAULTS, null, DEFAULT_ATTEST_INTERVAL, Duration.ZERO, AuthLimits.DEFAULTS,
+          JournalConfig.DEFAULTS, null, Loops.DEFAULTS, Duration.ZERO, AuthLimits.DEFAULTS,
           EventsConfig.DEFAULTS);
     }
 
     public Config withMetricsToken(String token) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, token,
-          attestInterval, drainDelay, authLimits, events);
+          loops, drainDelay, authLimits, events);
     }
 
     public Config withAttestInterval(Duration interval) {
+      return withLoops(new Loops(interval, loops.rolloutTick()));
+    }
+
+    /** {@link Duration#ZERO}: no background rollout loop (tests drive it with {@link RolloutLoop#tick()}). */
+    public Config withRolloutTick(Duration tick) {
+      return withLoops(new Loops(loops.attestInterval(), tick));
+    }
+
+    public Config withLoops(Loops l) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          interval, drainDelay, authLimits, events);
+          l, drainDelay, authLimits, events);
+    }
+
+    public Duration attestInterval() {
+      return loops.attestInterval();
     }
 
     public Config withJournal(JournalConfig journalConfig) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journalConfig,
-          metricsToken, attestInterval, drainDelay, authLimits, events);
+          metricsToken, loops, drainDelay, authLimits, events);
     }
 
     public Config withDataDir(Path dir) {
       return new Config(host, port, dir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, drainDelay, authLimits, events);
+          loops, drainDelay, authLimits, events);
     }
 
     public Config withDrainDelay(Duration delay) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, delay, authLimits, events);
+          loops, delay, authLimits, events);
     }
 
     public Config withAuthLimits(AuthLimits limits) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, drainDelay, limits, events);
+          loops, drainDelay, limits, events);
     }
 
     public Config withEvents(EventsConfig eventsConfig) {
       return new Config(host, port, dataDir, dbUrl, dbUser, dbPassword, adminToken, clock, journal, metricsToken,
-          attestInterval, drainDelay, authLimits, eventsConfig);
+          loops, drainDelay, authLimits, eventsConfig);
+    }
+  }
+
+  /**
+   * The background loops' cadence.
+   *
+   * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes (≥ 1 s)
+   * @param rolloutTick how often the rollout loop looks at every active rollout (measurements follow each
+   *     rollout's own interval); zero runs no background loop, for tests that tick it themselves
+   */
+  public record Loops(Duration attestInterval, Duration rolloutTick) {
+    public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_ROLLOUT_TICK = Duration.ofSeconds(1);
+    public static final Loops DEFAULTS = new Loops(DEFAULT_ATTEST_INTERVAL, DEFAULT_ROLLOUT_TICK);
+
+    public Loops {
+      Objects.requireNonNull(attestInterval, "attestInterval");
+      Objects.requireNonNull(rolloutTick, "rolloutTick");
+      if (attestInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("attestInterval must be at least 1 s, got " + attestInterval.toMillis()
+            + " ms");
+      }
+      if (rolloutTick.isNegative() || rolloutTick.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("rolloutTick must be between 0 (off) and 60 s, got "
+            + rolloutTick.toMillis() + " ms");
+      }
     }
   }
 
@@ -123,12 +161,17 @@ public final class RollgateServer implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Metrics metrics;
   private final EventHub events;
+  private final RolloutStore rolloutStore;
+  private final RolloutLoop rolloutLoop;
   private final Javalin app;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
   private RollgateServer(Config cfg, Database db, Journal journal, PolicyStore policies, TokenStore tokens,
-      JournalReader reader, Metrics metrics, Attestor attestor, EventHub events, Lifecycle lifecycle, Javalin app) {
+      JournalReader reader, Metrics metrics, Attestor attestor, EventHub events, RolloutStore rolloutStore,
+      RolloutLoop rolloutLoop, Lifecycle lifecycle, Javalin app) {
+    this.rolloutStore = rolloutStore;
+    this.rolloutLoop = rolloutLoop;
     this.drainDelay = cfg.drainDelay();
     this.lifecycle = lifecycle;
     this.db = db;
@@ -148,6 +191,7 @@ public final class RollgateServer implements AutoCloseable {
     Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
     Attestor attestor = null;
     EventHub events = null;
+    RolloutLoop rolloutLoop = null;
     Javalin app = null;
     try {
       var policies = new PolicyStore(db, journal);
@@ -165,16 +209,23 @@ public final class RollgateServer implements AutoCloseable {
       bootstrapAdmin(tokens, cfg);
       attestor = new Attestor(reader, policies, journal, cfg.clock(),
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
+      var rolloutStore = new RolloutStore(db, journal, policies);
+      rolloutLoop = new RolloutLoop(rolloutStore, analysisProviders(), cfg.clock(), metrics.rollouts());
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
-              cfg.authLimits(), events));
+              cfg.authLimits(), events, rolloutStore));
       app.start(cfg.host(), cfg.port());
       attestor.start();
+      rolloutLoop.start(cfg.loops().rolloutTick());
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, lifecycle, app);
+      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, rolloutStore,
+          rolloutLoop, lifecycle, app);
     } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
+      if (rolloutLoop != null) {
+        rolloutLoop.close();
+      }
       if (attestor != null) {
         attestor.close();
       }
@@ -192,6 +243,11 @@ public final class RollgateServer implements AutoCloseable {
       db.close();
       throw e;
     }
+  }
+
+  /** The {@code outcomes} provider is built in; the others are configured here. */
+  private static java.util.Map<AnalysisSettings.Provider, AnalysisProvider> analysisProviders() {
+    return java.util.Map.of();
   }
 
   /** The first admin token: ROLLGATE_ADMIN_TOKEN if given, otherwise generated into the data directory (0600). */
@@ -268,6 +324,15 @@ public final class RollgateServer implements AutoCloseable {
     return events;
   }
 
+  /** The rollout loop; tests with a zero rollout tick drive it with {@link RolloutLoop#tick()}. */
+  public RolloutLoop rollouts() {
+    return rolloutLoop;
+  }
+
+  public RolloutStore rolloutStore() {
+    return rolloutStore;
+  }
+
   /** The running Javalin application; tests read its route table from here. */
   public Javalin app() {
     return app;
@@ -303,6 +368,7 @@ public final class RollgateServer implements AutoCloseable {
     }
     pause(drainDelay);
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
+    rolloutLoop.close();
     attestor.close();
     events.close();
     try {

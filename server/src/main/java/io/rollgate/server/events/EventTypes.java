@@ -22,7 +22,16 @@ public final class EventTypes {
       "policy.verification_failed",
       "token.created",
       "attestation.failed",
-      "attestation.recovered");
+      "attestation.recovered",
+      "rollout.started",
+      "rollout.advanced",
+      "rollout.awaiting_approval",
+      "rollout.stepped_back",
+      "rollout.paused",
+      "rollout.resumed",
+      "rollout.rolled_back",
+      "rollout.aborted",
+      "rollout.completed");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

@@ -30,6 +30,11 @@ final class Body {
         : parse(raw, allowed);
   }
 
+  /** Any JSON value, for routes that accept an object or an array of them. */
+  static JsonNode value(Context ctx, long maxBytes) {
+    return Json.parse(new String(read(ctx, maxBytes), java.nio.charset.StandardCharsets.UTF_8), "body");
+  }
+
   private static Body parse(byte[] raw, String... allowed) {
     JsonNode parsed = Json.parse(new String(raw, java.nio.charset.StandardCharsets.UTF_8), "body");
     if (!parsed.isObject()) {

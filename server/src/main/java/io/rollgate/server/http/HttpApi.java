@@ -12,6 +12,7 @@ import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.token.TokenStore;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -38,8 +39,9 @@ public final class HttpApi {
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
       Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
-      EventHub events) {
+      EventHub events, RolloutStore rollouts) {
     public Services {
+      java.util.Objects.requireNonNull(rollouts, "rollouts");
       java.util.Objects.requireNonNull(lifecycle, "lifecycle");
       java.util.Objects.requireNonNull(attestor, "attestor");
       java.util.Objects.requireNonNull(clock, "clock");
@@ -127,6 +129,7 @@ public final class HttpApi {
       ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
     new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
+    new RolloutRoutes(services.rollouts(), services.policies(), services.clock(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);

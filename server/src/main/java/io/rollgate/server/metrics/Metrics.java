@@ -35,12 +35,19 @@ public final class Metrics {
   private final JournalMetrics journal;
   private final ApplyMetrics applies;
   private final HttpMetrics http;
+  private final RolloutMetrics rollouts;
 
   private Metrics(String scrapeToken) {
     this.scrapeTokenHash = scrapeToken == null || scrapeToken.isBlank() ? null : sha256(scrapeToken);
     this.journal = new JournalMetrics(registry);
     this.applies = new ApplyMetrics(registry);
     this.http = new HttpMetrics(registry);
+    this.rollouts = new RolloutMetrics(registry);
+  }
+
+  /** Rollout gauges and counters; fed by the journal (see {@link #watch}) and the rollout loop. */
+  public RolloutMetrics rollouts() {
+    return rollouts;
   }
 
   /** @param scrapeToken when non-blank, scrapes need {@code Authorization: Bearer <it>}; null leaves them open */
@@ -67,6 +74,7 @@ public final class Metrics {
   public void watch(Journal journal, long headAtStart) {
     this.journal.watch(journal, headAtStart);
     journal.addListener(applies);
+    journal.addListener(rollouts);
   }
 
   /**

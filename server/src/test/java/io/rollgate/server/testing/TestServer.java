@@ -51,7 +51,8 @@ public final class TestServer implements AutoCloseable {
     var clock = MutableClock.at("2025-01-01T00:00:00Z");
     Path dir = TestDatabases.newTempDir();
     var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
-        null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null, RollgateServer.Config.DEFAULT_ATTEST_INTERVAL,
+        null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null,
+        new RollgateServer.Loops(RollgateServer.Loops.DEFAULT_ATTEST_INTERVAL, java.time.Duration.ZERO),
         java.time.Duration.ZERO, AuthLimits.DEFAULTS, io.rollgate.server.events.EventsConfig.DEFAULTS)));
     return new TestServer(server, clock, dir);
   }
