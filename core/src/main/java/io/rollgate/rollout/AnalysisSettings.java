@@ -77,6 +77,10 @@ public record AnalysisSettings(Provider provider, Duration interval, int minSamp
             + "http(s) URL with a host when provider is prometheus, got "
             + (prometheusUrl == null ? "none" : "'" + prometheusUrl + "'"));
       }
+      if (prometheusUrl.getRawUserInfo() != null) { // the spec is journaled and shown in every status
+        throw new InvalidInputException("analysis.prometheusUrl", "analysis.prometheusUrl must not carry "
+            + "credentials (user:password@): the URL is journaled and shown in the rollout's status");
+      }
       Text.requireText("analysis.query", query, MAX_QUERY_LENGTH);
     } else if (prometheusUrl != null || query != null) {
       throw new InvalidInputException(prometheusUrl != null ? "analysis.prometheusUrl" : "analysis.query",

@@ -112,6 +112,9 @@ class RolloutModelTest {
             + "http(s) URL with a host when provider is prometheus, got 'ftp://x/'");
     assertField(() -> new AnalysisSettings(AnalysisSettings.Provider.PROMETHEUS, s900, 1, 0, 4,
         URI.create("http://127.0.0.1:9090"), " "), "analysis.query", "analysis.query must not be blank");
+    assertField(() -> new AnalysisSettings(AnalysisSettings.Provider.PROMETHEUS, s900, 1, 0, 4,
+        URI.create("http://ops:hunter2@127.0.0.1:9090"), "up"), "analysis.prometheusUrl", "analysis.prometheusUrl "
+            + "must not carry credentials (user:password@): the URL is journaled and shown in the rollout's status");
     assertField(() -> new AnalysisSettings(AnalysisSettings.Provider.OUTCOMES, s900, 1, 0, 4, null, "up"),
         "analysis.query", "analysis.prometheusUrl and analysis.query only apply when provider is prometheus");
     assertThat(new AnalysisSettings(AnalysisSettings.Provider.PROMETHEUS, s900, 1, 0, 4,

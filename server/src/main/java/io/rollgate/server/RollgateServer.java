@@ -247,7 +247,7 @@ public final class RollgateServer implements AutoCloseable {
 
   /** The {@code outcomes} provider is built in; the others are configured here. */
   private static java.util.Map<AnalysisSettings.Provider, AnalysisProvider> analysisProviders() {
-    return java.util.Map.of();
+    return java.util.Map.of(AnalysisSettings.Provider.PROMETHEUS, new io.rollgate.server.analysis.PrometheusProvider());
   }
 
   /** The first admin token: ROLLGATE_ADMIN_TOKEN if given, otherwise generated into the data directory (0600). */

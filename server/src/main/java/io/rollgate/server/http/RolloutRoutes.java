@@ -14,7 +14,7 @@ import io.rollgate.rollout.RolloutJson;
 import io.rollgate.rollout.RolloutSpec;
 import io.rollgate.rollout.RolloutState;
 import io.rollgate.rollout.Variant;
-import io.rollgate.server.analysis.PrometheusQuery;
+import io.rollgate.server.analysis.PrometheusProvider;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.policy.PolicyView;
 import io.rollgate.store.rollout.Action;
@@ -77,12 +77,8 @@ final class RolloutRoutes {
     ObjectNode delta = optionalObject(b, "delta");
     AnalysisSettings analysis = RolloutJson.analysis(b.get("analysis"));
     if (analysis.provider() == AnalysisSettings.Provider.PROMETHEUS) {
-      try { // an unknown placeholder is a typo the loop would report as an error at every interval
-        PrometheusQuery.render(analysis.query(),
-            Map.of("policy", "p", "rollout", "r", "stage", "s", "variant", "candidate"));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidInputException("analysis.query", "analysis.query: " + e.getMessage());
-      }
+      // an unknown placeholder is a typo the loop would otherwise report as an error at every interval
+      PrometheusProvider.validateTemplate(analysis.query());
     }
     JsonNode onFailure = b.get("onFailure");
     JsonNode selfApproval = b.get("selfApproval");
