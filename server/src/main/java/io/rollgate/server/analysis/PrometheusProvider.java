@@ -114,15 +114,9 @@ public final class PrometheusProvider implements AnalysisProvider {
     }
   }
 
-  /** A provider error whose reason never shows credentials written into the URL ({@code http://user:pw@host}). */
+  /** A provider error. The URL in its reason carries no credentials: AnalysisSettings refuses them. */
   private static Measurement error(Instant now, URI base, String why) {
-    String redacted = why;
-    for (String secret : new String[] {base.getRawUserInfo(), base.getUserInfo()}) {
-      if (secret != null && !secret.isEmpty()) {
-        redacted = redacted.replace(secret, "***");
-      }
-    }
-    return new Measurement.ProviderError(now, clip(redacted));
+    return new Measurement.ProviderError(now, clip(why));
   }
 
   /** Prometheus's messages can echo a long query; a measurement's reason holds at most {@link #MAX_WHY}. */
