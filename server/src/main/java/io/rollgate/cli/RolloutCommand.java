@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code rollgate rollout …}: start a staged rollout, follow it, and steer it by hand. */
 @Command(name = "rollout", mixinStandardHelpOptions = true,
-    description = {"Move a policy to a candidate version through stages (10% → 100%), judged by live evidence.",
+    description = {"Move a policy to a candidate version through stages (10%% → 100%%), judged by live evidence.",
         "Exit 0 success; status --watch exits 0 when the rollout completes and 1 when it is rolled back or aborted."},
     subcommands = {RolloutCommand.Start.class, RolloutCommand.Status.class, RolloutCommand.List_.class,
         RolloutCommand.Advance.class, RolloutCommand.Rollback.class, RolloutCommand.Pause.class,
@@ -50,7 +50,7 @@ final class RolloutCommand {
 
   @Command(name = "start", mixinStandardHelpOptions = true,
       description = {"Start a rollout of a candidate (a merge patch or a whole document) for a policy (operator).",
-          "Options left out take the server's defaults: the five stages canary 10% … full 100%, "
+          "Options left out take the server's defaults: the five stages canary 10%% … full 100%%, "
               + "the outcomes provider every 900 s, step back on failure."})
   static final class Start implements Callable<Integer> {
     @Mixin ClientOptions opts;
