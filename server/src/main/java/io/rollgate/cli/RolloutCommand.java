@@ -36,7 +36,7 @@ final class RolloutCommand {
   private RolloutCommand() {}
 
   /** A rollout id is its policy's name, '-', and the policy's rollout number: {@code guardian-enforcement-3}. */
-  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}-[0-9]{1,18}");
+  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}-[1-9][0-9]{0,9}");
 
   /** The API path of a rollout. The id is checked first, so that an id like '../x' cannot reach another route. */
   static String rolloutPath(String id) {
@@ -320,11 +320,11 @@ final class RolloutCommand {
         .append(r.path("phase").asText()).append("  ").append(pct(r.path("percentage")))
         .append("% on the candidate\n");
     line(b, "stages", stageBar(r));
-    String inStage = duration(r.path("elapsedSeconds").asLong()) + " in stage " + (r.path("stageIndex").asInt() + 1)
-        + "/" + r.path("totalStages").asInt() + " " + stage.path("name").asText() + ", minimum "
+    line(b, "stage", (r.path("stageIndex").asInt() + 1) + "/" + r.path("totalStages").asInt() + " "
+        + stage.path("name").asText() + " for " + duration(r.path("elapsedSeconds").asLong()) + " of at least "
         + duration(r.path("minDurationSeconds").asLong(stage.path("minDurationSeconds").asLong()))
-        + "; max error rate " + rate(stage.path("maxErrorRate"));
-    line(b, "in stage", inStage);
+        + "; max error rate " + rate(stage.path("maxErrorRate"))
+        + (stage.path("requiresApproval").asBoolean() ? "; needs approval" : ""));
     JsonNode last = r.path("lastAnalysis");
     JsonNode sum = r.path("analysisSummary");
     String counts = sum.isObject() ? " [" + sum.path("passes").asInt() + " pass, " + sum.path("failures").asInt()
@@ -342,9 +342,9 @@ final class RolloutCommand {
     List<JsonNode> recent = transitions.subList(Math.max(0, transitions.size() - 5), transitions.size());
     String label = "history";
     for (JsonNode t : recent) {
-      line(b, label, String.format("%s  %-18s %-14s %-22s %s", t.path("at").asText(),
+      // the reason names the stages it moved between; the columns are for scanning
+      line(b, label, String.format("%s  %-17s %-14s %s", t.path("at").asText(),
           t.path("type").asText().replaceFirst("^rollout\\.", ""), t.path("actor").asText(),
-          stageOf(t.path("stage"), r.path("stages")) + " " + pct(t.path("percentage")) + "%",
           t.path("reason").asText("")));
       label = "";
     }
@@ -390,17 +390,6 @@ final class RolloutCommand {
     String why = m.path("reason").asText(m.path("why").asText(""));
     return m.path("verdict").asText() + " at " + m.path("at").asText()
         + (m.path("stage").isTextual() ? " (" + m.path("stage").asText() + ")" : "") + (why.isEmpty() ? "" : ": " + why);
-  }
-
-  /** A transition's stage: an object with a name, or an index into the stages. */
-  private static String stageOf(JsonNode stage, JsonNode stages) {
-    if (stage.isObject()) {
-      return stage.path("name").asText();
-    }
-    if (stage.isInt() && stages.has(stage.asInt())) {
-      return stages.get(stage.asInt()).path("name").asText();
-    }
-    return stage.asText("");
   }
 
   /** A percentage as the API gives it (10, 12.5), without trailing zeros. */

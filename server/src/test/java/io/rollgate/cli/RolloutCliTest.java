@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rollgate.cli.CliTest.Result;
 import io.rollgate.json.Json;
+import io.rollgate.server.events.EventsConfig;
 import io.rollgate.server.testing.TestServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,7 +48,9 @@ class RolloutCliTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    // frequent heartbeats: the server notices a watch that hung up within a fraction of a second
+    server = TestServer.start(null, cfg -> cfg.withEvents(EventsConfig.DEFAULTS.withHeartbeatInterval(
+        Duration.ofMillis(200))));
     secondAdmin = server.token("second-admin", "admin");
     operator = server.token("ops", "operator");
   }
@@ -61,7 +64,7 @@ class RolloutCliTest {
   private static String policy() {
     String name = "ro-" + POLICIES.incrementAndGet();
     var r = server.send("PUT", "/api/v1/policies/" + name, TestServer.ADMIN_TOKEN, "{\"document\":{\"max\":1}}");
-    assertThat(r.status()).as("%s", r).isEqualTo(200);
+    assertThat(r.status()).as("%s", r).isEqualTo(201);
     return name;
   }
 
@@ -221,12 +224,12 @@ class RolloutCliTest {
     List<String> lines = r.out().lines().toList();
     assertThat(lines.get(0)).isEqualTo(id + "  policy " + p + "  PROGRESSING  10% on the candidate");
     assertThat(lines.get(1)).isEqualTo("  stages    [canary 10%] ▸ quarter 25% ▸ half 50% ▸ most 75% ▸ full 100%");
-    assertThat(lines.get(2)).isEqualTo("  in stage  2h5m in stage 1/5 canary, minimum 1d; max error rate 0.5%");
+    assertThat(lines.get(2)).isEqualTo("  stage     1/5 canary for 2h5m of at least 1d; max error rate 0.5%");
     assertThat(lines.get(3)).startsWith("  analysis  none yet [0 pass, 0 fail, 0 inconclusive, 0 error]");
     assertThat(lines.get(4)).startsWith("  next      ").endsWith("(outcomes every 15m)");
     assertThat(lines.get(5)).startsWith("  why       ").isEqualTo("  why       " + status(id).path("reason").asText());
-    assertThat(lines.get(6)).startsWith("  history   2025-01-01T00:00:00Z  started").contains(" admin ")
-        .contains("canary 10%");
+    assertThat(lines.get(6)).isEqualTo(String.format("  history   %s  %-17s %-14s %s",
+        status(id).path("startedAt").asText(), "started", "admin", "started by admin at stage canary (10%)"));
     assertThat(lines).hasSize(7);
   }
 
@@ -326,7 +329,7 @@ class RolloutCliTest {
     assertThat(s.path("stageIndex").asInt()).isEqualTo(1);
     JsonNode last = s.path("transitions").get(s.path("transitions").size() - 1);
     assertThat(last.path("actor").asText()).isEqualTo("second-admin");
-    assertThat(last.path("reason").asText()).isEqualTo("checked the dashboards");
+    assertThat(last.path("reason").asText()).endsWith(": checked the dashboards");
   }
 
   @Test
@@ -379,6 +382,7 @@ class RolloutCliTest {
   }
 
   // ---- status --watch ----
+  // --refresh 3600 where only the event stream can explain a new state within the test's timeouts
 
   @Test
   void watch_prints_each_new_state_and_exits_1_when_the_rollout_is_aborted() throws Exception {
@@ -386,8 +390,9 @@ class RolloutCliTest {
     var live = new Live();
 
     var watch = CompletableFuture.supplyAsync(() -> live.run(TestServer.ADMIN_TOKEN, false, "rollout", "status", id,
-        "--watch"));
+        "--watch", "--refresh", "3600"));
     await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("PROGRESSING"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.server().events().connectedClients() == 1);
     act(operator, id, "pause", "hold on");
     await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("PAUSED"));
     act(secondAdmin, id, "abort", "give up");
@@ -401,15 +406,17 @@ class RolloutCliTest {
     assertThat(lines.get(1)).contains(id + "  PAUSED  stage 1/5 canary 10%");
     assertThat(lines.get(2)).contains(id + "  ABORTED  ").endsWith("why: " + status(id).path("reason").asText());
     assertThat(r.err()).isEmpty();
+    // the watch hangs up its event stream when it ends, not at the stream's next heartbeat
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.server().events().connectedClients() == 0);
   }
 
   @Test
-  void watch_exits_0_when_the_rollout_completes() throws Exception {
+  void watch_exits_0_when_a_second_admin_advances_the_rollout_to_completion() throws Exception {
     String id = startViaApi(policy(), TWO_STAGES);
     var live = new Live();
 
     var watch = CompletableFuture.supplyAsync(() -> live.run(TestServer.ADMIN_TOKEN, false, "rollout", "status", id,
-        "--watch", "--json"));
+        "--watch", "--json", "--refresh", "3600"));
     await().atMost(Duration.ofSeconds(10)).until(() -> !live.out.toString().isEmpty());
     act(secondAdmin, id, "advance", "half is fine");
     await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().lines().count() >= 2);
@@ -424,6 +431,70 @@ class RolloutCliTest {
     assertThat(states.get(2)).isEqualTo(status(id));
   }
 
+  /** Reports one second of the candidate's outcomes, moves the clock past the analysis interval and ticks the loop. */
+  private static void second(String policy, int success, int error) {
+    var r = server.send("POST", "/api/v1/outcomes", operator, "{\"policy\":\"" + policy
+        + "\",\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "}");
+    assertThat(r.status()).as("%s", r).isEqualTo(200);
+    server.clock().advance(Duration.ofSeconds(1));
+    server.server().rollouts().tick();
+  }
+
+  private static String startMeasuredEverySecond(String policy) {
+    var r = server.send("POST", "/api/v1/rollouts", TestServer.ADMIN_TOKEN, "{\"policy\":\"" + policy
+        + "\",\"delta\":{\"max\":2},\"stages\":" + TWO_STAGES
+        + ",\"analysis\":{\"intervalSeconds\":1,\"minSamples\":10}}");
+    assertThat(r.status()).as("%s", r).isEqualTo(201);
+    return r.json().path("id").asText();
+  }
+
+  @Test
+  void watch_follows_the_loop_through_healthy_stages_to_completion_and_exits_0() throws Exception {
+    String p = policy();
+    String id = startMeasuredEverySecond(p);
+    var live = new Live();
+
+    var watch = CompletableFuture.supplyAsync(() -> live.run(TestServer.ADMIN_TOKEN, false, "rollout", "status", id,
+        "--watch", "--refresh", "3600"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("PROGRESSING"));
+    second(p, 100, 0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("stage 2/2"));
+    second(p, 100, 0);
+
+    int exit = watch.get(20, TimeUnit.SECONDS);
+    var r = live.result(exit);
+    assertThat(r.exit()).as("%s", r).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.get(0)).contains("  PROGRESSING  stage 1/2 half 50%  last none");
+    assertThat(lines.get(1)).contains("  PROGRESSING  stage 2/2 all 100%");
+    assertThat(lines.get(lines.size() - 1)).contains("  COMPLETED  stage 2/2 all 100%  last PASS");
+    assertThat(status(id).path("phase").asText()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void watch_sees_the_loop_roll_back_on_a_high_error_rate_and_exits_1() throws Exception {
+    String p = policy();
+    String id = startMeasuredEverySecond(p);
+    var live = new Live();
+
+    var watch = CompletableFuture.supplyAsync(() -> live.run(TestServer.ADMIN_TOKEN, false, "rollout", "status", id,
+        "--watch", "--refresh", "3600"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("PROGRESSING"));
+    second(p, 50, 50);
+
+    int exit = watch.get(20, TimeUnit.SECONDS);
+    var r = live.result(exit);
+    assertThat(r.exit()).as("%s", r).isEqualTo(1);
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(1)).contains("  ROLLED_BACK  stage 1/2 half 0%  last FAIL  why: ");
+    var text = ok(rg("rollout", "status", id)).out();
+    assertThat(text).contains("  analysis  FAIL at " + status(id).path("lastAnalysis").path("at").asText()
+        + " (half): error rate 50.00% > 1.00% over 100 requests [0 pass, 1 fail, 0 inconclusive, 0 error]\n");
+    assertThat(text).contains("  next      none (outcomes every 1s)\n");
+    assertThat(text).contains(" rolled_back       reconciler ");
+  }
+
   @Test
   void watch_on_a_terminal_redraws_and_the_refresh_moves_the_time_in_stage() throws Exception {
     String id = startViaApi(policy(), null);
@@ -431,9 +502,9 @@ class RolloutCliTest {
 
     var watch = CompletableFuture.supplyAsync(() -> live.run(TestServer.ADMIN_TOKEN, true, "rollout", "status", id,
         "--watch", "--refresh", "1"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("0s in stage 1/5"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("canary for 0s of at least 1d"));
     server.clock().advance(Duration.ofHours(3)); // no event: only the periodic refetch can show it
-    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("3h in stage 1/5"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> live.out.toString().contains("canary for 3h of at least 1d"));
     act(operator, id, "rollback", "errors up");
 
     int exit = watch.get(20, TimeUnit.SECONDS);
