@@ -169,6 +169,7 @@ final class RolloutCommand {
       JsonNode r = client.get(path);
       var out = spec.commandLine().getOut();
       out.print(opts.json ? r.toPrettyString() + "\n" : block(r));
+      out.flush(); // print() does not flush as println() does, and main() exits right after
       return 0;
     }
   }

@@ -234,6 +234,20 @@ class RolloutCliTest {
   }
 
   @Test
+  void status_reaches_stdout_through_a_writer_that_flushes_on_println_only_as_main_uses() {
+    String id = startViaApi(policy(), null);
+    var bytes = new java.io.ByteArrayOutputStream();
+
+    int exit = Main.run(new String[] {"rollout", "status", id, "--server", server.baseUrl()},
+        new PrintWriter(bytes, true), new PrintWriter(new StringWriter(), true),
+        Map.of("ROLLGATE_TOKEN", TestServer.ADMIN_TOKEN)::get, false);
+
+    assertThat(exit).isZero();
+    assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith(id + "  policy ")
+        .contains("  history   ");
+  }
+
+  @Test
   void status_history_shows_the_last_transitions_with_their_actor() {
     String p = policy();
     String id = startViaApi(p, null);
