@@ -31,33 +31,36 @@ class RolloutMetricsTest {
           + "\"maxErrorRate\":0.01},{\"name\":\"full\",\"percentage\":100,\"maxErrorRate\":0.01}],"
           + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10}}");
       assertThat(r.status()).as("%s", r).isEqualTo(201);
-      String m = scrape(s);
-      assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(1.0);
-      assertThat(value(m, "rollgate_rollout_percentage", LABELS)).contains(12.5);
-      assertThat(value(m, "rollgate_rollout_phase", "phase=\"PROGRESSING\"," + LABELS)).contains(1.0);
-      assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"canary\""))
-          .contains((double) s.clock().instant().getEpochSecond());
+      eventually(s, m -> {
+        assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(1.0);
+        assertThat(value(m, "rollgate_rollout_percentage", LABELS)).contains(12.5);
+        assertThat(value(m, "rollgate_rollout_phase", "phase=\"PROGRESSING\"," + LABELS)).contains(1.0);
+        assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"canary\""))
+            .contains((double) s.clock().instant().getEpochSecond());
+      });
 
       s.send("POST", "/api/v1/outcomes", ADMIN, "{\"policy\":\"limits\",\"variant\":\"candidate\",\"success\":99,\"error\":1}");
       s.clock().advance(Duration.ofSeconds(60));
       s.server().rollouts().tick();
-      m = scrape(s);
-      assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(2.0);
-      assertThat(value(m, "rollgate_rollout_percentage", LABELS)).contains(100.0);
-      assertThat(value(m, "rollgate_rollout_error_rate", LABELS)).contains(0.01);
-      assertThat(value(m, "rollgate_rollout_advancements_total", "policy=\"limits\"")).contains(1.0);
-      assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"canary\""))
-          .as("the old stage's series is gone").isEmpty();
-      assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"full\""))
-          .contains((double) s.clock().instant().getEpochSecond());
+      eventually(s, m -> {
+        assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(2.0);
+        assertThat(value(m, "rollgate_rollout_percentage", LABELS)).contains(100.0);
+        assertThat(value(m, "rollgate_rollout_error_rate", LABELS)).contains(0.01);
+        assertThat(value(m, "rollgate_rollout_advancements_total", "policy=\"limits\"")).contains(1.0);
+        assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"canary\""))
+            .as("the old stage's series is gone").isEmpty();
+        assertThat(value(m, "rollgate_rollout_stage_started_timestamp_seconds", LABELS + ",stage_name=\"full\""))
+            .contains((double) s.clock().instant().getEpochSecond());
+      });
 
       s.send("POST", "/api/v1/outcomes", ADMIN, "{\"policy\":\"limits\",\"variant\":\"candidate\",\"success\":50,\"error\":50}");
       s.clock().advance(Duration.ofSeconds(60));
       s.server().rollouts().tick(); // 50% > 1%: back to canary
-      m = scrape(s);
-      assertThat(value(m, "rollgate_rollout_rollbacks_total", "from_stage=\"full\",policy=\"limits\"")).contains(1.0);
-      assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(1.0);
-      assertThat(value(m, "rollgate_rollout_error_rate", LABELS)).contains(0.5);
+      eventually(s, m -> {
+        assertThat(value(m, "rollgate_rollout_rollbacks_total", "from_stage=\"full\",policy=\"limits\"")).contains(1.0);
+        assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(1.0);
+        assertThat(value(m, "rollgate_rollout_error_rate", LABELS)).contains(0.5);
+      });
     }
     // a restarted server shows the running rollout from the database before anything happens
     try (var s = TestServer.start(null, c -> c.withDataDir(dir))) {
@@ -68,12 +71,21 @@ class RolloutMetricsTest {
 
       assertThat(s.send("POST", "/api/v1/rollouts/" + ID + "/abort", ADMIN, "{\"reason\":\"done\"}").status())
           .isEqualTo(200);
-      m = scrape(s);
-      for (String name : new String[] {"rollgate_rollout_stage", "rollgate_rollout_percentage",
-          "rollgate_rollout_phase", "rollgate_rollout_stage_started_timestamp_seconds"}) {
-        assertThat(m.lines().filter(l -> l.startsWith(name + "{")).toList()).as(name).isEmpty();
-      }
+      eventually(s, m -> {
+        for (String name : new String[] {"rollgate_rollout_stage", "rollgate_rollout_percentage",
+            "rollgate_rollout_phase", "rollgate_rollout_stage_started_timestamp_seconds"}) {
+          assertThat(m.lines().filter(l -> l.startsWith(name + "{")).toList()).as(name).isEmpty();
+        }
+      });
     }
+  }
+
+  /**
+   * The gauges follow the journal from its listener, which runs just after the commit is
+   * acknowledged: a scrape right after an answer may be a few milliseconds early.
+   */
+  private static void eventually(TestServer s, java.util.function.Consumer<String> check) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> check.accept(scrape(s)));
   }
 
   private static String scrape(TestServer s) {
