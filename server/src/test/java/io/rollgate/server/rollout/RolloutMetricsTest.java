@@ -71,10 +71,10 @@ class RolloutMetricsTest {
 
       assertThat(s.send("POST", "/api/v1/rollouts/" + ID + "/abort", ADMIN, "{\"reason\":\"done\"}").status())
           .isEqualTo(200);
-      eventually(s, m -> {
+      eventually(s, after -> {
         for (String name : new String[] {"rollgate_rollout_stage", "rollgate_rollout_percentage",
             "rollgate_rollout_phase", "rollgate_rollout_stage_started_timestamp_seconds"}) {
-          assertThat(m.lines().filter(l -> l.startsWith(name + "{")).toList()).as(name).isEmpty();
+          assertThat(after.lines().filter(l -> l.startsWith(name + "{")).toList()).as(name).isEmpty();
         }
       });
     }
