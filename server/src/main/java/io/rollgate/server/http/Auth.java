@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bearer-token authentication and role checks, run before every matched route that names a role.
+ * Routes registered with {@link Access#VIEWER_OR_API_KEY} (OFREP) also take the token from
+ * {@code X-API-Key}, counted by the same failed-authentication limit.
  * Routes without a role are public and ignore the Authorization header entirely (no check, no
  * counting, no limit). A presented credential that does not authenticate (another scheme, an
  * unknown token) counts as a failure for the client's address; an address over the limit gets 429
@@ -18,6 +20,8 @@ import org.slf4j.LoggerFactory;
 final class Auth {
   private static final Logger log = LoggerFactory.getLogger(Auth.class);
   private static final String PRINCIPAL = "rollgate.principal";
+  /** OFREP's API key header; only routes with {@link Access#apiKey} read it. */
+  static final String API_KEY = "X-API-Key";
   private final TokenStore tokens;
   private final AuthFailureLimiter failures;
 
@@ -37,15 +41,25 @@ final class Auth {
       return;
     }
     String header = ctx.header("Authorization");
-    if (header == null || header.isBlank()) {
+    String apiKey = required.apiKey ? ctx.header(API_KEY) : null;
+    boolean hasHeader = header != null && !header.isBlank();
+    if (!hasHeader && (apiKey == null || apiKey.isBlank())) {
       // not an attempt to guess anything, so not counted
-      throw ApiException.unauthorized("missing bearer token: send 'Authorization: Bearer <token>'");
+      throw ApiException.unauthorized(required.apiKey
+          ? "missing token: send 'Authorization: Bearer <token>' or 'X-API-Key: <token>'"
+          : "missing bearer token: send 'Authorization: Bearer <token>'");
     }
     refuseIfLimited(ctx);
-    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw failedCredential(ctx, "the Authorization header must use the Bearer scheme");
+    String token;
+    if (hasHeader) { // Authorization wins when both are sent
+      if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        throw failedCredential(ctx, "the Authorization header must use the Bearer scheme");
+      }
+      token = header.substring(7).trim();
+    } else {
+      token = apiKey.trim();
     }
-    var principal = tokens.authenticate(header.substring(7).trim());
+    var principal = tokens.authenticate(token);
     if (principal.isEmpty()) {
       throw failedCredential(ctx, "unknown or revoked token");
     }

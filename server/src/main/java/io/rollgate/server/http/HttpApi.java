@@ -75,7 +75,8 @@ public final class HttpApi {
       config.jsonMapper(new JavalinJackson(Json.mapper(), true));
       config.requestLogger.http((ctx, ms) -> {
         metrics.observeHttp(ctx, ms);
-        if (!"GET".equals(ctx.method().name()) || ctx.status().getCode() >= 500) {
+        // OFREP evaluations are reads sent as POST, at application request rates: debug, like GETs
+        if (!"GET".equals(ctx.method().name()) && !OfrepRoutes.handles(ctx) || ctx.status().getCode() >= 500) {
           log.info("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
         } else if (log.isDebugEnabled()) {
           log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms));
@@ -85,7 +86,8 @@ public final class HttpApi {
     var auth = new Auth(services.tokens(), new AuthFailureLimiter(services.authLimits(), services.clock()));
     Lifecycle lifecycle = services.lifecycle();
     app.before(ctx -> {
-      if (lifecycle.draining() && !SAFE_METHODS.contains(ctx.method().name())) {
+      // OFREP's POSTs only read, so applications keep evaluating while the server drains
+      if (lifecycle.draining() && !SAFE_METHODS.contains(ctx.method().name()) && !OfrepRoutes.handles(ctx)) {
         throw ApiException.draining(5);
       }
     });
@@ -133,6 +135,7 @@ public final class HttpApi {
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);
+    new OfrepRoutes(services.policies(), services.rollouts(), MAX_BODY_BYTES).register(app);
     app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
     return app;
   }

@@ -14,7 +14,10 @@ import io.rollgate.store.journal.JournalException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place where exceptions become RFC 9457 problem documents. No stack trace reaches a client. */
+/**
+ * The one place where exceptions become RFC 9457 problem documents (or, under /ofrep/, OFREP error
+ * bodies). No stack trace reaches a client.
+ */
 final class ProblemMapper {
   private static final Logger log = LoggerFactory.getLogger(ProblemMapper.class);
 
@@ -101,13 +104,22 @@ final class ProblemMapper {
     return v == null || v.isBlank() ? null : v.replaceAll("[\\[\\]]", "");
   }
 
+  /** The handler already answered with an error body: a problem document, or OFREP's FLAG_NOT_FOUND. */
   private static boolean isProblem(Context ctx) {
     String ct = ctx.res().getContentType();
-    return ct != null && ct.startsWith(Problem.MEDIA_TYPE);
+    return ct != null && (ct.startsWith(Problem.MEDIA_TYPE)
+        || OfrepRoutes.handles(ctx) && ct.startsWith("application/json"));
   }
 
-  /** As UTF-8 bytes: {@code result(String)} would encode with the response's default charset, ISO-8859-1. */
+  /**
+   * As UTF-8 bytes: {@code result(String)} would encode with the response's default charset, ISO-8859-1.
+   * Under /ofrep/ the same refusal goes out in OFREP's error shape, which its clients parse.
+   */
   static void send(Context ctx, Problem p) {
+    if (OfrepRoutes.handles(ctx)) {
+      OfrepRoutes.sendError(ctx, p.status(), p.detail());
+      return;
+    }
     ctx.status(p.status()).contentType(Problem.MEDIA_TYPE)
         .result(Json.write(p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }

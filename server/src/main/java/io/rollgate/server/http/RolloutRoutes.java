@@ -16,8 +16,9 @@ import io.rollgate.rollout.RolloutSpec;
 import io.rollgate.rollout.RolloutState;
 import io.rollgate.rollout.Variant;
 import io.rollgate.server.analysis.PrometheusProvider;
+import io.rollgate.server.evaluate.Evaluation;
+import io.rollgate.server.evaluate.Evaluator;
 import io.rollgate.store.policy.PolicyStore;
-import io.rollgate.store.policy.PolicyView;
 import io.rollgate.store.rollout.Action;
 import io.rollgate.store.rollout.NewRollout;
 import io.rollgate.store.rollout.Outcome;
@@ -40,7 +41,6 @@ import java.util.regex.Pattern;
 final class RolloutRoutes {
   static final int MAX_REASON = 1_000;
   static final int MEASUREMENTS_SHOWN = 100;
-  private static final int MAX_SUBJECT = 1_024;
   /** {@code {policy}-{n}}: checked before any lookup so a malformed id is a 400, not a 404 by luck. */
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}-[1-9][0-9]{0,9}");
 
@@ -48,12 +48,14 @@ final class RolloutRoutes {
   private final PolicyStore policies;
   private final InstantSource clock;
   private final long maxBody;
+  private final Evaluator evaluator;
 
   RolloutRoutes(RolloutStore rollouts, PolicyStore policies, InstantSource clock, long maxBody) {
     this.rollouts = rollouts;
     this.policies = policies;
     this.clock = clock;
     this.maxBody = maxBody;
+    this.evaluator = new Evaluator(policies, rollouts);
   }
 
   void register(Javalin app) {
@@ -200,31 +202,22 @@ final class RolloutRoutes {
   private void evaluate(Context ctx) {
     PolicyName name = policyName("policy", ctx.pathParam("policy"));
     String subject = ctx.queryParam("subject");
-    if (subject != null && subject.length() > MAX_SUBJECT) {
-      throw new InvalidInputException("subject", "'subject' is " + subject.length()
-          + " characters long; the limit is " + MAX_SUBJECT);
-    }
-    PolicyView current = policies.get(name)
+    Evaluator.subject(subject, "subject");
+    Evaluation e = evaluator.evaluate(name, subject)
         .orElseThrow(() -> new NotFoundException("policy '" + name + "' does not exist"));
-    Optional<RolloutView> rollout = rollouts.activeFor(name);
     ObjectNode out = Json.object();
     out.put("policy", name.value());
-    if (rollout.isPresent() && rollout.get().baselineVersion() == current.version()
-        && rollout.get().variantFor(subject) == Variant.CANDIDATE) {
-      RolloutView r = rollout.get();
-      out.set("value", r.candidate());
-      out.put("variant", Variant.CANDIDATE.wire());
+    out.set("value", e.document());
+    out.put("variant", e.variant().wire());
+    if (e.version() == null) {
       out.putNull("version"); // not a version until the rollout completes
-      out.put("stateHash", r.candidateHash());
     } else {
-      out.set("value", current.document());
-      out.put("variant", Variant.BASELINE.wire());
-      out.put("version", current.version());
-      out.put("stateHash", current.stateHash());
+      out.put("version", e.version());
     }
-    if (rollout.isPresent()) {
-      out.put("rolloutId", rollout.get().id());
-      out.put("percentage", RolloutJson.percentage(rollout.get().state().candidateBasisPoints()));
+    out.put("stateHash", e.stateHash());
+    if (e.rollout().isPresent()) {
+      out.put("rolloutId", e.rollout().get().id());
+      out.put("percentage", RolloutJson.percentage(e.rollout().get().basisPoints()));
     } else {
       out.putNull("rolloutId");
     }

@@ -106,6 +106,10 @@ class AuthorizationMatrixTest {
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
       new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
+      new Route("POST", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/p.max", "viewer",
+          "{\"context\":{\"targetingKey\":\"u-1\"}}"),
+      new Route("POST", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", "viewer",
+          "{\"context\":{\"targetingKey\":\"u-1\"}}"),
       new Route("GET", "/openapi.json", "/openapi.json", null, null));
 
   /** The five kinds of caller every route is tried with. */
@@ -231,7 +235,7 @@ class AuthorizationMatrixTest {
       assertThat(r.status()).as("%s", r).isEqualTo(expected);
     }
     if (expected >= 400) {
-      assertThat(r.contentType()).startsWith(Problem.MEDIA_TYPE);
+      refusal(route, r);
       assertRefusedWithNothingJournaled(head, version);
     }
   }
@@ -272,6 +276,21 @@ class AuthorizationMatrixTest {
     return HttpProbe.send(HttpProbe.request(server, c.route().method(), c.path(), authorization, c.body()).build());
   }
 
+  private static boolean ofrep(Route route) {
+    return route.template().startsWith("/ofrep/");
+  }
+
+  /** Checks the refusal's shape and returns its message: OFREP's error body on /ofrep/, a problem document elsewhere. */
+  private static String refusal(Route route, TestServer.Response r) {
+    if (ofrep(route)) {
+      assertThat(r.contentType()).as("%s", r).startsWith("application/json");
+      assertThat(r.json().path("errorCode").asText()).as("%s", r).isEqualTo("GENERAL");
+      return r.json().path("errorDetails").asText();
+    }
+    assertThat(r.contentType()).as("%s", r).startsWith(Problem.MEDIA_TYPE);
+    return r.json().path("detail").asText();
+  }
+
   private static void assertRefusedWithNothingJournaled(long headBefore, long versionBefore) {
     assertThat(server.journalHead()).as("journal head").isEqualTo(headBefore);
     assertThat(policyVersion()).isEqualTo(versionBefore);
@@ -301,9 +320,13 @@ class AuthorizationMatrixTest {
 
     assertThat(r.status()).as("%s", r).isEqualTo(401);
     assertThat(r.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-    assertThat(r.contentType()).startsWith(Problem.MEDIA_TYPE);
-    assertThat(r.json().path("field").asText()).isEqualTo("Authorization");
-    assertThat(r.json().path("detail").asText()).contains("missing bearer token");
+    String detail = refusal(route, r);
+    if (ofrep(route)) { // OFREP also takes the token as X-API-Key, and says so
+      assertThat(detail).contains("missing token").contains("'X-API-Key: <token>'");
+    } else {
+      assertThat(r.json().path("field").asText()).isEqualTo("Authorization");
+      assertThat(detail).contains("missing bearer token");
+    }
     assertRefusedWithNothingJournaled(head, version);
   }
 
@@ -318,7 +341,7 @@ class AuthorizationMatrixTest {
     var unknown = call(call, "rg_not-a-token-that-exists-anywhere");
     assertThat(unknown.status()).as("%s", unknown).isEqualTo(401);
     assertThat(unknown.header("WWW-Authenticate")).isPresent();
-    assertThat(unknown.json().path("detail").asText()).isEqualTo("unknown or revoked token");
+    assertThat(refusal(route, unknown)).isEqualTo("unknown or revoked token");
 
     var basic = callWith(call, "Basic " + TOKENS.get("admin"));
     assertThat(basic.status()).as("%s", basic).isEqualTo(401);

@@ -714,7 +714,13 @@ class BadInputProperties {
     if (c.expectedStatus() != 0 && (registered || beforeRouting)) {
       assertThat(r.status()).as("%s%n-> %s", c, r).isEqualTo(c.expectedStatus());
     }
-    if (r.status() >= 400) {
+    if (r.status() >= 400 && c.op().template().startsWith("/ofrep/") && !r.contentType().startsWith(Problem.MEDIA_TYPE)) {
+      // OFREP's own error body; on the template, conformance() below checks it against the document
+      assertThat(r.contentType()).as("%s%n-> %s", c, r).startsWith("application/json");
+      assertThat(r.json().path("errorCode").asText()).as("%s%n-> %s", c, r)
+          .isIn("PARSE_ERROR", "TARGETING_KEY_MISSING", "INVALID_CONTEXT", "FLAG_NOT_FOUND", "GENERAL");
+      assertThat(r.json().path("errorDetails").asText()).as("%s%n-> %s", c, r).isNotBlank();
+    } else if (r.status() >= 400) {
       assertThat(r.contentType()).as("%s%n-> %s", c, r).startsWith(Problem.MEDIA_TYPE);
       JsonNode p = r.json();
       assertThat(DOC.validate("/components/schemas/Problem", p)).as("%s%n-> %s", c, r).isEmpty();
@@ -834,7 +840,8 @@ class BadInputProperties {
 
   /** Path parameters that name something well-formed: the policy that exists, version 1, a rollout id (none exists). */
   static String fill(String template) {
-    return template.replace("{name}", "existing").replace("{policy}", "existing").replace("{id}", "existing-1")
+    return template.replace("{name}", "existing").replace("{policy}", "existing").replace("{key}", "existing")
+        .replace("{id}", "existing-1")
         .replace("{version}", "1");
   }
 
@@ -853,8 +860,10 @@ class BadInputProperties {
     } else {
       values = integerOutside(schema);
     }
+    // an OFREP flag key that cannot name a value is FLAG_NOT_FOUND (404), as the protocol has it
+    int status = base.op().template().startsWith("/ofrep/") ? 404 : 400;
     return values.map(v -> base.path(replaceParam(base, param.name(), encode(v)), true)
-        .with("path-param", 400, param.name()));
+        .with("path-param", status, param.name()));
   }
 
   /** Integers the schema refuses: below its minimum, above its maximum, and text that is no integer. */

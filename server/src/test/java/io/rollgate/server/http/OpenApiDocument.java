@@ -57,8 +57,9 @@ final class OpenApiDocument {
       return method + " " + template;
     }
 
+    /** Could change state if accepted: every method but GET, except OFREP's evaluations, POSTs that only read. */
     boolean mutating() {
-      return !method.equals("GET");
+      return !method.equals("GET") && !template.startsWith("/ofrep/");
     }
 
     Set<String> statuses() {
