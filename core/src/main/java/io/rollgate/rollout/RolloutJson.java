@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.error.InvalidInputException;
+import io.rollgate.json.Canonical;
 import io.rollgate.json.Json;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -53,7 +54,8 @@ public final class RolloutJson {
       throw new InvalidInputException(at + ".name", at + ".name must be a string");
     }
     JsonNode pct = n.get("percentage");
-    if (pct == null || !pct.isNumber()) {
+    // 1e400 parses as an infinite double, which has no decimal value
+    if (pct == null || !pct.isNumber() || pct.isFloatingPointNumber() && !Double.isFinite(pct.doubleValue())) {
       throw new InvalidInputException(at + ".percentage", at + ".percentage must be a number between 0 and 100");
     }
     long seconds = integer(n, "minDurationSeconds", at, 0);
@@ -63,6 +65,7 @@ public final class RolloutJson {
           at + ".maxErrorRate must be a number between 0 and 1 (0.005 = 0.5%)");
     }
     boolean approval = bool(n, "requiresApproval", at, false);
+    text(name, at + ".name");
     try {
       return Stage.ofPercentage(name.asText(), pct.decimalValue(), Duration.ofSeconds(seconds),
           rate.doubleValue(), approval);
@@ -96,6 +99,7 @@ public final class RolloutJson {
       if (!u.isTextual()) {
         throw new InvalidInputException("analysis.prometheusUrl", "analysis.prometheusUrl must be a string");
       }
+      text(u, "analysis.prometheusUrl");
       try {
         url = new URI(u.asText());
       } catch (URISyntaxException e) {
@@ -106,6 +110,9 @@ public final class RolloutJson {
     JsonNode q = n.get("query");
     if (q != null && !q.isNull() && !q.isTextual()) {
       throw new InvalidInputException("analysis.query", "analysis.query must be a string");
+    }
+    if (q != null && !q.isNull()) {
+      text(q, "analysis.query");
     }
     return new AnalysisSettings(provider, Duration.ofSeconds(interval), clampInt(minSamples),
         clampInt(failureLimit), clampInt(errorLimit), url, q == null || q.isNull() ? null : q.asText());
@@ -227,6 +234,17 @@ public final class RolloutJson {
             + String.join(", ", new java.util.TreeSet<>(known)));
       }
     }
+  }
+
+  /**
+   * Text that is journaled: no NUL (PostgreSQL cannot keep it in a JSON value) and no unpaired
+   * surrogate (it has no UTF-8 form and would be stored as '?', RFC 7493).
+   */
+  private static void text(JsonNode v, String path) {
+    if (v.asText().indexOf('\u0000') >= 0) {
+      throw new InvalidInputException(path, path + " must not contain NUL (\\u0000) characters");
+    }
+    Canonical.requireUnicode(v.asText(), path, "string");
   }
 
   private static long integer(JsonNode n, String field, String at, long dflt) {

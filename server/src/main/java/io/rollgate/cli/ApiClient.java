@@ -40,12 +40,23 @@ final class ApiClient {
    * 5xx answer is a {@link CliException} with the problem's detail, like every other request.
    */
   void stream(String path, String lastEventId, java.util.function.Predicate<SseFrame> frames) {
+    stream(path, lastEventId, frames, handle -> { });
+  }
+
+  /**
+   * As {@link #stream(String, String, java.util.function.Predicate)}; {@code opened} gets a handle
+   * that ends the stream from another thread (this call then returns), for a reader that would
+   * otherwise wait for the next frame.
+   */
+  void stream(String path, String lastEventId, java.util.function.Predicate<SseFrame> frames,
+      java.util.function.Consumer<AutoCloseable> opened) {
     var req = request(path, "text/event-stream");
     if (lastEventId != null) {
       req.header("Last-Event-ID", lastEventId);
     }
     HttpResponse<java.util.stream.Stream<String>> resp = exchange(req.GET().build(), HttpResponse.BodyHandlers.ofLines());
     try (var lines = resp.body()) {
+      opened.accept(lines::close);
       if (resp.statusCode() >= 400) {
         JsonNode json;
         try {

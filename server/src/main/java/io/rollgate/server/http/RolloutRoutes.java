@@ -7,6 +7,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.rollgate.error.InvalidInputException;
 import io.rollgate.error.NotFoundException;
+import io.rollgate.json.Canonical;
 import io.rollgate.json.Json;
 import io.rollgate.policy.PolicyName;
 import io.rollgate.rollout.AnalysisSettings;
@@ -72,9 +73,16 @@ final class RolloutRoutes {
   private void create(Context ctx) {
     Body b = Body.of(ctx, maxBody, "policy", "document", "delta", "stages", "analysis", "onFailure", "selfApproval",
         "reason");
-    PolicyName policy = PolicyName.of(b.requireText("policy", 64));
+    PolicyName policy = policyName("policy", b.requireText("policy", 64));
     ObjectNode document = optionalObject(b, "document");
     ObjectNode delta = optionalObject(b, "delta");
+    // the store checks this too, but only after looking the policy up: a bad body is a 400 before any 404 or 409
+    if (document != null) {
+      Canonical.requireIJson(document, "/document");
+    }
+    if (delta != null) {
+      Canonical.requireIJson(delta, "/delta");
+    }
     AnalysisSettings analysis = RolloutJson.analysis(b.get("analysis"));
     if (analysis.provider() == AnalysisSettings.Provider.PROMETHEUS) {
       // an unknown placeholder is a typo the loop would otherwise report as an error at every interval
@@ -102,7 +110,7 @@ final class RolloutRoutes {
 
   private void list(Context ctx) {
     String p = ctx.queryParam("policy");
-    PolicyName policy = p == null || p.isEmpty() ? null : PolicyName.of(p);
+    PolicyName policy = p == null || p.isEmpty() ? null : policyName("policy", p);
     String active = ctx.queryParam("active");
     if (active != null && !active.equals("true") && !active.equals("false")) {
       throw new InvalidInputException("active", "'active' must be true or false, got '" + Body.shorten(active) + "'");
@@ -163,7 +171,7 @@ final class RolloutRoutes {
       throw new InvalidInputException(at + "variant", "'" + at + "variant' is required: 'baseline' or 'candidate'");
     }
     try {
-      return new Outcome(PolicyName.of(policy.asText()), Variant.parse(at + "variant", variant.asText()),
+      return new Outcome(policyName(at + "policy", policy.asText()), Variant.parse(at + "variant", variant.asText()),
           count(n, at, "success"), count(n, at, "error"));
     } catch (InvalidInputException e) {
       if (e.field().startsWith(at)) {
@@ -190,7 +198,7 @@ final class RolloutRoutes {
    * subject's bucket decides; a missing subject gets the baseline (never random).
    */
   private void evaluate(Context ctx) {
-    PolicyName name = PolicyName.of(ctx.pathParam("policy"));
+    PolicyName name = policyName("policy", ctx.pathParam("policy"));
     String subject = ctx.queryParam("subject");
     if (subject != null && subject.length() > MAX_SUBJECT) {
       throw new InvalidInputException("subject", "'subject' is " + subject.length()
@@ -221,6 +229,15 @@ final class RolloutRoutes {
       out.putNull("rolloutId");
     }
     ctx.json(out);
+  }
+
+  /** PolicyName's own error names {@code name}; here the name comes from {@code field}. */
+  private static PolicyName policyName(String field, String value) {
+    try {
+      return PolicyName.of(value);
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(field, "'" + field + "': " + e.getMessage());
+    }
   }
 
   static String id(Context ctx) {

@@ -8,6 +8,7 @@ import io.rollgate.server.testing.TestServer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -33,15 +34,30 @@ class AuthorizationMatrixTest {
 
   /**
    * One route: as registered, as called, the role DESIGN.md §5 gives it (null = public), a valid body,
-   * and whether it answers with an event stream (read only up to its headers, then closed).
+   * whether it answers with an event stream (read only up to its headers, then closed), and the
+   * setup a call needs when the route's success uses something up (a rollout's phase, a policy
+   * without a rollout): it runs before every call and makes a fresh one, whose name replaces
+   * {@code @} in the path and the body.
    */
-  record Route(String method, String template, String path, String role, String body, boolean stream) {
+  record Route(String method, String template, String path, String role, String body, boolean stream,
+      Supplier<String> fresh) {
     Route(String method, String template, String path, String role, String body) {
-      this(method, template, path, role, body, false);
+      this(method, template, path, role, body, false, null);
     }
 
-    String concreteBody() {
-      return body == null ? null : body.replace("#", Integer.toString(COUNTER.incrementAndGet()));
+    Route(String method, String template, String path, String role, String body, boolean stream) {
+      this(method, template, path, role, body, stream, null);
+    }
+
+    Route(String method, String template, String path, String role, String body, Supplier<String> fresh) {
+      this(method, template, path, role, body, false, fresh);
+    }
+
+    /** A concrete call: the setup done (before the caller reads the journal head), '#' a new number. */
+    Call prepare() {
+      String made = fresh == null ? "" : fresh.get();
+      return new Call(this, path.replace("@", made),
+          body == null ? null : body.replace("#", Integer.toString(COUNTER.incrementAndGet())).replace("@", made));
     }
 
     @Override
@@ -49,6 +65,8 @@ class AuthorizationMatrixTest {
       return method + " " + template;
     }
   }
+
+  record Call(Route route, String path, String body) {}
 
   static final List<Route> MATRIX = List.of(
       new Route("GET", "/health", "/health", null, null),
@@ -67,6 +85,24 @@ class AuthorizationMatrixTest {
           "{\"cooldownSeconds\":0,\"velocity\":null,\"oscillationWindowSeconds\":0}"),
       new Route("POST", "/api/v1/policies/{name}/freeze", "/api/v1/policies/p/freeze", "admin", "{\"reason\":\"matrix\"}"),
       new Route("POST", "/api/v1/policies/{name}/unfreeze", "/api/v1/policies/p/unfreeze", "admin", "{}"),
+      new Route("POST", "/api/v1/rollouts", "/api/v1/rollouts", "operator",
+          "{\"policy\":\"@\",\"delta\":{\"max\":#},\"reason\":\"matrix\"}", Rollouts::policy),
+      new Route("GET", "/api/v1/rollouts", "/api/v1/rollouts?policy=r&active=true", "viewer", null),
+      new Route("GET", "/api/v1/rollouts/{id}", "/api/v1/rollouts/r-1", "viewer", null),
+      // the matrix admin did not create these rollouts, so four-eyes lets it approve them
+      new Route("POST", "/api/v1/rollouts/{id}/advance", "/api/v1/rollouts/@/advance", "admin",
+          "{\"reason\":\"matrix\"}", Rollouts::progressing),
+      new Route("POST", "/api/v1/rollouts/{id}/rollback", "/api/v1/rollouts/@/rollback", "operator",
+          "{\"reason\":\"matrix\"}", Rollouts::progressing),
+      new Route("POST", "/api/v1/rollouts/{id}/pause", "/api/v1/rollouts/@/pause", "operator",
+          "{\"reason\":\"matrix\"}", Rollouts::progressing),
+      new Route("POST", "/api/v1/rollouts/{id}/resume", "/api/v1/rollouts/@/resume", "operator",
+          "{\"reason\":\"matrix\"}", Rollouts::paused),
+      new Route("POST", "/api/v1/rollouts/{id}/abort", "/api/v1/rollouts/@/abort", "operator",
+          "{\"reason\":\"matrix\"}", Rollouts::progressing),
+      new Route("POST", "/api/v1/outcomes", "/api/v1/outcomes", "operator",
+          "{\"policy\":\"r\",\"variant\":\"candidate\",\"success\":#,\"error\":0}"),
+      new Route("GET", "/api/v1/evaluate/{policy}", "/api/v1/evaluate/r?subject=u-1", "viewer", null),
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
       new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
@@ -106,6 +142,41 @@ class AuthorizationMatrixTest {
     }
     assertThat(server.send("PUT", "/api/v1/policies/p", TestServer.ADMIN_TOKEN, "{\"document\":{\"max\":0}}").status())
         .isEqualTo(201);
+    assertThat(Rollouts.progressing()).isEqualTo("r-1"); // read, evaluated and reported on, never changed
+  }
+
+  /**
+   * Fresh state for the routes whose success uses it up: an action moves a rollout out of the phase
+   * it needs, and a policy holds at most one active rollout. Each is made by the bootstrap admin
+   * ("admin"), never by a matrix token, and is not policy {@code p}.
+   */
+  static final class Rollouts {
+    private static final AtomicInteger POLICIES = new AtomicInteger();
+
+    /** A new policy without a rollout. */
+    static String policy() {
+      int n = POLICIES.incrementAndGet();
+      String name = n == 1 ? "r" : "r" + n;
+      var r = server.send("PUT", "/api/v1/policies/" + name, TestServer.ADMIN_TOKEN, "{\"document\":{\"max\":0}}");
+      assertThat(r.status()).as("%s", r).isEqualTo(201);
+      return name;
+    }
+
+    /** A new PROGRESSING rollout at its first stage, on a new policy. */
+    static String progressing() {
+      var r = server.send("POST", "/api/v1/rollouts", TestServer.ADMIN_TOKEN,
+          "{\"policy\":\"" + policy() + "\",\"delta\":{\"max\":1},\"reason\":\"matrix\"}");
+      assertThat(r.status()).as("%s", r).isEqualTo(201);
+      return r.json().path("id").asText();
+    }
+
+    /** A new PAUSED rollout. */
+    static String paused() {
+      String id = progressing();
+      var r = server.send("POST", "/api/v1/rollouts/" + id + "/pause", TestServer.ADMIN_TOKEN, "{\"reason\":\"matrix\"}");
+      assertThat(r.status()).as("%s", r).isEqualTo(200);
+      return id;
+    }
   }
 
   @AfterAll
@@ -147,10 +218,11 @@ class AuthorizationMatrixTest {
   @MethodSource("everyRouteAndCaller")
   void every_route_answers_every_caller_as_the_matrix_says(Route route, Caller caller) {
     assumeRegistered(route);
+    Call call = route.prepare();
     long head = server.journalHead();
     long version = policyVersion();
 
-    var r = callWith(route, authorization(caller));
+    var r = callWith(call, authorization(caller));
 
     int expected = caller.expected(route);
     if (expected == 0) {
@@ -170,7 +242,7 @@ class AuthorizationMatrixTest {
     assumeRegistered(route);
     for (int i = 0; i < AuthLimits.DEFAULTS.maxFailures() + 5; i++) {
       for (String auth : List.of("Bearer rg_guess-" + i, "Basic " + TOKENS.get("admin"), "Bearer", "x".repeat(1000))) {
-        var r = callWith(route, auth);
+        var r = callWith(route.prepare(), auth);
         assertThat(r.status()).as("%s with Authorization %s", r, auth.substring(0, Math.min(auth.length(), 20)))
             .isEqualTo(200);
       }
@@ -191,13 +263,13 @@ class AuthorizationMatrixTest {
   }
 
   /** Calls with {@code Authorization: Bearer <token>}, or none when the token is null. */
-  private TestServer.Response call(Route r, String token) {
-    return callWith(r, token == null ? null : "Bearer " + token);
+  private TestServer.Response call(Call c, String token) {
+    return callWith(c, token == null ? null : "Bearer " + token);
   }
 
   /** Calls with exactly this Authorization header value (null: no header); an event stream is closed after its headers. */
-  private TestServer.Response callWith(Route r, String authorization) {
-    return HttpProbe.send(HttpProbe.request(server, r.method(), r.path(), authorization, r.concreteBody()).build());
+  private TestServer.Response callWith(Call c, String authorization) {
+    return HttpProbe.send(HttpProbe.request(server, c.route().method(), c.path(), authorization, c.body()).build());
   }
 
   private static void assertRefusedWithNothingJournaled(long headBefore, long versionBefore) {
@@ -221,10 +293,11 @@ class AuthorizationMatrixTest {
   @MethodSource("protectedRoutes")
   void a_request_without_a_token_is_a_401_with_www_authenticate_and_journals_nothing(Route route) {
     assumeRegistered(route);
+    Call call = route.prepare();
     long head = server.journalHead();
     long version = policyVersion();
 
-    var r = call(route, null);
+    var r = call(call, null);
 
     assertThat(r.status()).as("%s", r).isEqualTo(401);
     assertThat(r.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
@@ -238,15 +311,16 @@ class AuthorizationMatrixTest {
   @MethodSource("protectedRoutes")
   void an_unknown_token_or_another_scheme_is_a_401_and_journals_nothing(Route route) {
     assumeRegistered(route);
+    Call call = route.prepare();
     long head = server.journalHead();
     long version = policyVersion();
 
-    var unknown = call(route, "rg_not-a-token-that-exists-anywhere");
+    var unknown = call(call, "rg_not-a-token-that-exists-anywhere");
     assertThat(unknown.status()).as("%s", unknown).isEqualTo(401);
     assertThat(unknown.header("WWW-Authenticate")).isPresent();
     assertThat(unknown.json().path("detail").asText()).isEqualTo("unknown or revoked token");
 
-    var basic = callWith(route, "Basic " + TOKENS.get("admin"));
+    var basic = callWith(call, "Basic " + TOKENS.get("admin"));
     assertThat(basic.status()).as("%s", basic).isEqualTo(401);
     assertThat(basic.header("WWW-Authenticate")).isPresent();
     assertRefusedWithNothingJournaled(head, version);
@@ -256,10 +330,11 @@ class AuthorizationMatrixTest {
   @MethodSource("underPrivileged")
   void a_role_below_the_routes_is_a_403_naming_the_role_needed_and_journals_nothing(Route route, String role) {
     assumeRegistered(route);
+    Call call = route.prepare();
     long head = server.journalHead();
     long version = policyVersion();
 
-    var r = call(route, TOKENS.get(role));
+    var r = call(call, TOKENS.get(role));
 
     assertThat(r.status()).as("%s", r).isEqualTo(403);
     assertThat(r.contentType()).startsWith(Problem.MEDIA_TYPE);
@@ -272,7 +347,7 @@ class AuthorizationMatrixTest {
   @MethodSource("protectedRoutes")
   void the_routes_own_role_is_let_through(Route route) {
     assumeRegistered(route);
-    var r = call(route, TOKENS.get(route.role()));
+    var r = call(route.prepare(), TOKENS.get(route.role()));
 
     assertThat(r.status()).as("%s", r).isBetween(200, 299);
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.json.Json;
 import io.rollgate.server.testing.TestServer;
+import io.rollgate.store.rollout.RolloutStore;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.net.URI;
@@ -130,7 +131,13 @@ class BadInputProperties {
       Map.entry(P + "/freeze", Set.of("POST")),
       Map.entry(P + "/unfreeze", Set.of("POST")),
       Map.entry("/api/v1/audit", Set.of("GET")),
-      Map.entry("/api/v1/audit/verify", Set.of("GET")));
+      Map.entry("/api/v1/audit/verify", Set.of("GET")),
+      Map.entry("/api/v1/rollouts", Set.of("GET", "POST")),
+      Map.entry("/api/v1/rollouts/existing-1", Set.of("GET")),
+      Map.entry("/api/v1/rollouts/existing-1/advance", Set.of("POST")),
+      Map.entry("/api/v1/rollouts/existing-1/pause", Set.of("POST")),
+      Map.entry("/api/v1/outcomes", Set.of("POST")),
+      Map.entry("/api/v1/evaluate/existing", Set.of("GET")));
 
   static ObjectNode obj(String json) {
     return (ObjectNode) Json.parse(json, "test");
@@ -234,13 +241,13 @@ class BadInputProperties {
 
   static final List<String> CATEGORIES = List.of("malformed-json", "not-an-object", "wrong-type", "missing-field",
       "invalid-name", "unknown-policy", "bad-version", "guard-range", "unknown-field", "huge-number", "bad-text",
-      "bad-query", "wrong-method", "too-large", "jetty-limits");
+      "bad-query", "wrong-method", "too-large", "jetty-limits", "rollout-input");
 
   @Provide
   Arbitrary<Bad> badRequests() {
     return Arbitraries.oneOf(List.of(malformedJson(), notAnObject(), wrongType(), missingField(), invalidName(),
         unknownPolicy(), badVersion(), guardRange(), unknownField(), hugeNumber(), badText(), badQuery(),
-        wrongMethod(), tooLarge(), jettyLimits()));
+        wrongMethod(), tooLarge(), jettyLimits(), rolloutInput()));
   }
 
   Arbitrary<BodyRoute> bodyRoutes() {
@@ -571,6 +578,46 @@ class BadInputProperties {
         });
   }
 
+  // --- rollouts: what the generated route-wide cases cannot reach (inside stages, across a batch)
+
+  static final String STAGE = "{\"policy\":\"existing\",\"delta\":{\"max\":2},\"stages\":[{\"name\":%s,"
+      + "\"percentage\":%s,\"maxErrorRate\":0.1}]}";
+  static final String REPORT = "{\"policy\":\"existing\",\"variant\":\"candidate\",\"success\":1}";
+
+  Arbitrary<Bad> rolloutInput() {
+    String rollouts = "/api/v1/rollouts";
+    List<Bad> all = new ArrayList<>(List.of(
+        Bad.of("rollout-input", "POST", rollouts, "{\"policy\":\"Existing\",\"delta\":{\"max\":2}}", 400, "policy"),
+        Bad.of("rollout-input", "POST", rollouts, "{\"policy\":\"existing\",\"document\":{\"max\":1},"
+            + "\"delta\":{\"max\":2}}", 400, "document"),
+        Bad.of("rollout-input", "POST", rollouts, "{\"policy\":\"existing\",\"delta\":{\"x\":" + BigInteger.TWO.pow(60)
+            + "}}", 400, "/delta/x"),
+        Bad.of("rollout-input", "POST", rollouts, "{\"policy\":\"existing\",\"delta\":{\"max\":2},\"analysis\":"
+            + "{\"provider\":\"prometheus\",\"prometheusUrl\":\"http://127.0.0.1:9\",\"query\":\"up\\u0000\"}}",
+            400, "analysis.query"),
+        Bad.of("rollout-input", "GET", rollouts + "?policy=Existing", null, 400, "policy"),
+        Bad.of("rollout-input", "GET", rollouts + "?active=yes", null, 400, "active"),
+        Bad.of("rollout-input", "GET", "/api/v1/evaluate/Existing", null, 400, "policy"),
+        Bad.of("rollout-input", "GET", "/api/v1/evaluate/existing?subject=" + "s".repeat(1_025), null, 400, "subject"),
+        Bad.of("rollout-input", "POST", rollouts + "/existing-0/pause", "{\"reason\":\"r\"}", 400, "id"),
+        Bad.of("rollout-input", "POST", rollouts + "/existing-1/pause", "{\"reason\":\" \\t \"}", 400, "reason"),
+        Bad.of("rollout-input", "POST", "/api/v1/outcomes", "[" + REPORT + ",{\"policy\":\"Existing\",\"variant\":"
+            + "\"candidate\"}]", 400, "[1].policy"),
+        Bad.of("rollout-input", "POST", "/api/v1/outcomes", "[" + REPORT + "," + REPORT.replace("1}", "-1}") + "]", 400,
+            "[1].success"),
+        Bad.of("rollout-input", "POST", "/api/v1/outcomes", "[" + REPORT + ",7]", 400, "[1]"),
+        Bad.of("rollout-input", "POST", "/api/v1/outcomes", "[" + String.join(",", java.util.Collections.nCopies(
+            RolloutStore.MAX_OUTCOME_BATCH + 1, REPORT)) + "]", 400, "body")));
+    // a percentage beyond a double, and stage names that could not be stored as sent
+    for (String pct : List.of("1e400", "-1e400", "1e2147483647", "100.001", "\"100\"")) {
+      all.add(Bad.of("rollout-input", "POST", rollouts, STAGE.formatted("\"all\"", pct), 400, "stages[0].percentage"));
+    }
+    for (String name : List.of("\"a\\u0000b\"", "\"\\ud800\"", "\"\"", "\"  \"", "\"" + "n".repeat(65) + "\"", "7")) {
+      all.add(Bad.of("rollout-input", "POST", rollouts, STAGE.formatted(name, "100"), 400, "stages[0].name"));
+    }
+    return Arbitraries.of(all);
+  }
+
   // --- what Jetty refuses on its own: headers or a URI over its limits
 
   Arbitrary<Bad> jettyLimits() {
@@ -716,7 +763,7 @@ class BadInputProperties {
 
   /** A well-formed request for {@code op}: the policy that exists, version 1, the admin token, the documented example body. */
   static RouteCase base(OpenApiDocument.Operation op) {
-    String path = op.template().replace("{name}", "existing").replace("{version}", "1");
+    String path = fill(op.template());
     String auth = op.role() == null ? null : "Bearer " + ADMIN;
     JsonNode example = op.bodyExample();
     return new RouteCase("valid", op, path, auth, Map.of(), example == null ? null : write(example).getBytes(StandardCharsets.UTF_8),
@@ -782,7 +829,13 @@ class BadInputProperties {
   static String replaceParam(RouteCase base, String param, String value) {
     String template = base.op().template();
     String other = template.replace("{" + param + "}", "\u0000");
-    return other.replace("{name}", "existing").replace("{version}", "1").replace("\u0000", value);
+    return fill(other).replace("\u0000", value);
+  }
+
+  /** Path parameters that name something well-formed: the policy that exists, version 1, a rollout id (none exists). */
+  static String fill(String template) {
+    return template.replace("{name}", "existing").replace("{policy}", "existing").replace("{id}", "existing-1")
+        .replace("{version}", "1");
   }
 
   /** A path parameter that breaks its schema: a pattern it fails, or an integer out of range or not one. */
@@ -848,7 +901,10 @@ class BadInputProperties {
             Arbitraries.integers().between(1, valid.length() - 1).map(n -> valid.substring(0, n)),
             Arbitraries.strings().ofMinLength(1).ofMaxLength(100).map(g -> "\u0001" + g))
         .map(m -> base.body(m).with("body-malformed", 400, "body")));
-    all.add(nonObjectJson().map(j -> base.body(j).with("body-not-object", 400, "body")));
+    // where an array of reports is a valid shape, an array is refused for what is in it, named by index
+    boolean arrays = types(schema).contains("array");
+    all.add(nonObjectJson().map(j -> base.body(j)
+        .with("body-not-object", 400, arrays && j.startsWith("[") && !j.equals("[]") ? null : "body")));
     var fields = new ArrayList<String[]>(); // {dotted name, pointer into the schema's properties}
     collectFields(schema, "", fields);
     for (String[] f : fields) {
@@ -897,9 +953,15 @@ class BadInputProperties {
     return all;
   }
 
-  /** Dotted names of the fields a body schema declares, nested objects included (velocity.maxChanges). */
+  /**
+   * Dotted names of the fields a body schema declares, nested objects included (velocity.maxChanges);
+   * for a body that is an object or an array of them (outcome reports), the object's.
+   */
   void collectFields(JsonNode schema, String prefix, List<String[]> out) {
-    JsonNode s = DOC.resolve(schema);
+    JsonNode s = objectAlternative(schema);
+    if (s == null) {
+      return;
+    }
     for (var p : s.path("properties").properties()) {
       String name = prefix + p.getKey();
       out.add(new String[] {name});
@@ -911,7 +973,7 @@ class BadInputProperties {
   }
 
   JsonNode fieldSchema(JsonNode schema, String dotted) {
-    JsonNode s = DOC.resolve(schema);
+    JsonNode s = objectAlternative(schema);
     String[] parts = dotted.split("\\.");
     for (int i = 0; i < parts.length; i++) {
       s = DOC.resolve(s.path("properties").path(parts[i]));
@@ -924,7 +986,7 @@ class BadInputProperties {
 
   boolean required(JsonNode schema, String dotted) {
     int dot = dotted.lastIndexOf('.');
-    JsonNode parent = dot < 0 ? DOC.resolve(schema) : objectAlternative(fieldSchema(schema, dotted.substring(0, dot)));
+    JsonNode parent = objectAlternative(dot < 0 ? schema : fieldSchema(schema, dotted.substring(0, dot)));
     String leaf = dotted.substring(dot + 1);
     for (JsonNode r : parent.path("required")) {
       if (r.asText().equals(leaf)) {

@@ -11,9 +11,17 @@ import com.networknt.schema.ValidationMessage;
 import io.rollgate.json.Json;
 import io.rollgate.policy.GuardConfig;
 import io.rollgate.policy.PolicyName;
+import io.rollgate.rollout.AnalysisSettings;
+import io.rollgate.rollout.Bucketing;
+import io.rollgate.rollout.Stage;
+import io.rollgate.rollout.Stages;
+import io.rollgate.server.events.EventTypes;
 import io.rollgate.server.testing.TestServer;
 import io.rollgate.store.journal.JournalReader;
 import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.rollout.NewRollout;
+import io.rollgate.store.rollout.Outcome;
+import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.token.Role;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
@@ -30,6 +38,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(7);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(14);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -230,10 +239,62 @@ class OpenApiTest {
         Arrays.stream(Role.values()).map(Role::wire).toList());
     assertThat(DOC.root.at("/info/description").asText()).contains(HttpApi.MAX_BODY_BYTES / (1024 * 1024) + " MiB");
 
+    assertThat(s.at("/CreateRolloutRequest/properties/reason/maxLength").asInt()).isEqualTo(RolloutRoutes.MAX_REASON)
+        .isEqualTo(NewRollout.MAX_REASON);
+    assertThat(s.at("/RolloutActionRequest/properties/reason/maxLength").asInt()).isEqualTo(RolloutRoutes.MAX_REASON);
+    assertThat(s.at("/CreateRolloutRequest/properties/stages/maxItems").asInt()).isEqualTo(Stages.MAX_STAGES);
+    assertThat(s.at("/StageRequest/properties/name/maxLength").asInt()).isEqualTo(64);
+    assertThat(s.at("/StageRequest/properties/minDurationSeconds/maximum").asLong())
+        .isEqualTo(Stage.MAX_DURATION.toSeconds());
+    assertThat(s.at("/AnalysisRequest/properties/intervalSeconds/maximum").asLong())
+        .isEqualTo(AnalysisSettings.MAX_INTERVAL.toSeconds());
+    assertThat(s.at("/AnalysisRequest/properties/failureLimit/maximum").asInt()).isEqualTo(AnalysisSettings.MAX_LIMIT);
+    assertThat(s.at("/AnalysisRequest/properties/consecutiveErrorLimit/maximum").asInt())
+        .isEqualTo(AnalysisSettings.MAX_LIMIT);
+    assertThat(s.at("/AnalysisRequest/properties/query/maxLength").asInt()).isEqualTo(AnalysisSettings.MAX_QUERY_LENGTH);
+    assertThat(s.at("/OutcomeReport/properties/success/maximum").asLong()).isEqualTo(Outcome.MAX_COUNT);
+    assertThat(s.at("/OutcomeReport/properties/error/maximum").asLong()).isEqualTo(Outcome.MAX_COUNT);
+    assertThat(s.at("/OutcomeReports/oneOf/1/maxItems").asInt()).isEqualTo(RolloutStore.MAX_OUTCOME_BATCH);
+    assertThat(s.at("/RolloutStatus/properties/measurements/maxItems").asInt()).isEqualTo(RolloutRoutes.MEASUREMENTS_SHOWN);
+    assertThat(DOC.operation("GET", "/api/v1/rollouts").params("query").stream()
+        .filter(p -> p.name().equals("limit")).findFirst().orElseThrow().schema().path("maximum").asInt())
+        .isEqualTo(RolloutStore.MAX_LIST);
+
     Pattern documentedName = Pattern.compile(s.at("/PolicyName/pattern").asText());
     for (String name : List.of("a", "limits", "resource-limits", "a_b", "0", "x".repeat(64), "x".repeat(65), "", "-a",
         "_a", "A", "a.b", "a b", "é", "a/b", "abc-", "9lives")) {
       assertThat(documentedName.matcher(name).find()).as("document on '%s'", name).isEqualTo(acceptsPolicyName(name));
+    }
+  }
+
+  /** The documented event types are the ones the stream knows, so a client's filter never surprises it. */
+  @Test
+  void the_documented_event_types_are_the_ones_the_server_knows() {
+    JsonNode enumerated = DOC.root.at("/components/schemas/Event/properties/type/enum");
+    String description = "";
+    for (JsonNode p : DOC.operation("GET", "/api/v1/events").node().path("parameters")) {
+      description = p.path("name").asText().equals("types") ? p.path("description").asText() : description;
+    }
+    var transitions = DOC.root.at("/components/schemas/Transition/properties/type/enum");
+
+    assertThat(enumerated).extracting(JsonNode::asText).containsExactlyElementsOf(EventTypes.JOURNAL);
+    assertThat(description).contains("Known types: " + String.join(", ", EventTypes.ALL) + ".");
+    assertThat(transitions).extracting(JsonNode::asText)
+        .containsExactlyElementsOf(EventTypes.JOURNAL.stream().filter(t -> t.startsWith("rollout.")).toList());
+  }
+
+  /** The documented id pattern is the one the router checks: a malformed id is a 400, a well-formed unknown one a 404. */
+  @Test
+  void the_documented_rollout_id_pattern_is_the_one_the_server_checks() {
+    server.clock().advance(AuthLimits.DEFAULTS.window().plusSeconds(1)); // past the tour's failed authentications
+    Pattern documented = Pattern.compile(DOC.root.at("/components/schemas/RolloutId/pattern").asText());
+    String admin = "Bearer " + TestServer.ADMIN_TOKEN;
+    for (String id : List.of("limits-1", "a-9999999999", "a-99999999999", "a-0", "a-01", "a-1a", "limits", "-1",
+        "limits-", "Limits-1", "a_b-c-2", "x".repeat(64) + "-3", "x".repeat(65) + "-3", "%C3%A9-1", "a.b-1", "a%20b-1")) {
+      var r = HttpProbe.send(HttpProbe.request(server, "GET", "/api/v1/rollouts/" + id, admin, null).build());
+      String decoded = java.net.URLDecoder.decode(id, StandardCharsets.UTF_8);
+
+      assertThat(r.status()).as("GET /api/v1/rollouts/%s: %s", id, r).isEqualTo(documented.matcher(decoded).find() ? 404 : 400);
     }
   }
 
@@ -261,20 +322,21 @@ class OpenApiTest {
     String admin = "Bearer " + TestServer.ADMIN_TOKEN;
     var tour = new Tour();
 
-    // the policy first, so that the other operations find it
+    // the policy first, so that the other operations find it; then the rollouts the tour works on
     var put = DOC.operation("PUT", "/api/v1/policies/{name}");
     tour.call(put, "PUT", "/api/v1/policies/tour", admin, Json.write(put.bodyExample()));
+    var rollouts = new TourRollouts(tour, admin, "Bearer " + server.token("tour-author", "operator"));
     for (var op : ops) { // every success, in document order; PUT again is a 200 (no-op)
       String auth = op.role() != null ? admin : op.template().equals("/metrics") ? "Bearer " + METRICS_TOKEN : null;
-      tour.call(op, op.method(), concrete(op, "tour"), auth, op.bodyExample() == null ? null : Json.write(op.bodyExample()));
+      tour.call(op, op.method(), rollouts.path(op), auth, rollouts.successBody(op));
     }
     var tokens = DOC.operation("POST", "/api/v1/tokens");
     tour.call(tokens, "POST", "/api/v1/tokens", admin, Json.write(tokens.bodyExample())); // the name is taken now
     for (var op : ops) {
-      if (op.params("path").stream().anyMatch(p -> p.name().equals("name"))) {
+      if (!op.params("path").isEmpty()) {
         tour.call(op, op.method(), concrete(op, "Not A Name"), admin, body(op));
         if (op.statuses().contains("404")) {
-          tour.call(op, op.method(), concrete(op, "missing"), admin, body(op));
+          tour.call(op, op.method(), concrete(op, "missing", "missing-1"), admin, body(op));
         }
       } else if (!op.params("query").isEmpty()) {
         tour.call(op, op.method(), concrete(op, "tour") + "?" + op.params("query").get(0).name() + "=abc", admin, null);
@@ -282,12 +344,12 @@ class OpenApiTest {
         tour.call(op, op.method(), concrete(op, "tour"), admin, "{");
       }
       if (op.requestBody() != null) {
-        tour.call(op, op.method(), concrete(op, "tour"), admin, "{\"reason\":\"" + "x".repeat((int) HttpApi.MAX_BODY_BYTES) + "\"}");
+        tour.call(op, op.method(), rollouts.path(op), admin, "{\"reason\":\"" + "x".repeat((int) HttpApi.MAX_BODY_BYTES) + "\"}");
       }
       if (op.role() != null) {
-        tour.call(op, op.method(), concrete(op, "tour"), null, body(op));
+        tour.call(op, op.method(), rollouts.path(op), null, body(op));
         if (!op.role().equals("viewer")) {
-          tour.call(op, op.method(), concrete(op, "tour"), viewer, body(op));
+          tour.call(op, op.method(), rollouts.path(op), viewer, body(op));
         }
       }
       if (op.template().equals("/metrics")) {
@@ -296,12 +358,13 @@ class OpenApiTest {
     }
     tour.call(DOC.operation("GET", "/api/v1/policies/{name}/versions/{version}"), "GET",
         "/api/v1/policies/tour/versions/999", admin, null);
+    rollouts.refusalsAndEvidence();
     for (int i = 0; i < AuthLimits.DEFAULTS.maxFailures(); i++) { // and last, limited: every protected route says 429
       tour.call(DOC.operation("GET", "/api/v1/policies"), "GET", "/api/v1/policies", "Bearer rg_guess-" + i, null);
     }
     for (var op : ops) {
       if (op.role() != null) {
-        tour.call(op, op.method(), concrete(op, "tour"), admin, body(op));
+        tour.call(op, op.method(), rollouts.path(op), admin, body(op));
       }
     }
 
@@ -322,11 +385,158 @@ class OpenApiTest {
     final Set<String> observed = new TreeSet<>();
     final List<String> problems = new ArrayList<>();
 
-    void call(OpenApiDocument.Operation op, String method, String path, String auth, String body) {
+    TestServer.Response call(OpenApiDocument.Operation op, String method, String path, String auth, String body) {
       var r = HttpProbe.send(HttpProbe.request(server, method, path, auth, body).build());
       observed.add(op.key() + " " + r.status());
       DOC.conformance(op, r.status(), r.contentType(), r.body())
           .forEach(p -> problems.add(method + " " + HttpProbe.shorten(path) + ": " + p + "\n    " + r));
+      return r;
+    }
+
+    /** A call that must get {@code status}: the tour relies on it to reach a state or an answer. */
+    TestServer.Response expect(int status, OpenApiDocument.Operation op, String method, String path, String auth,
+        String body) {
+      var r = call(op, method, path, auth, body);
+      assertThat(r.status()).as("%s %s: %s", method, path, r).isEqualTo(status);
+      return r;
+    }
+  }
+
+  /**
+   * The rollouts the tour works on: one to read, evaluate and report outcomes for, and one for each
+   * action, in the phase where the action succeeds, each on its own policy (a policy under rollout
+   * refuses direct changes). An operator creates them, so that the admin may approve (four-eyes).
+   */
+  private static final class TourRollouts {
+    static final List<String> ACTIONS = List.of("advance", "rollback", "pause", "resume", "abort");
+    final Tour tour;
+    final String admin;
+    final String author;
+    /** "read" or an action → the rollout the tour uses for it. */
+    final Map<String, String> ids = new LinkedHashMap<>();
+    final OpenApiDocument.Operation create = DOC.operation("POST", "/api/v1/rollouts");
+    final OpenApiDocument.Operation putPolicy = DOC.operation("PUT", "/api/v1/policies/{name}");
+
+    TourRollouts(Tour tour, String admin, String author) {
+      this.tour = tour;
+      this.admin = admin;
+      this.author = author;
+      ids.put("read", start("tour-read", author));
+      for (String action : ACTIONS) {
+        ids.put(action, start("tour-" + action, author));
+      }
+      policy("tour-create"); // the tour's own create finds it without a rollout
+      act("pause", ids.get("resume"), author, 200);
+    }
+
+    /** A fresh policy and a rollout of the documented example on it. */
+    String start(String policy, String by) {
+      policy(policy);
+      return tour.expect(201, create, "POST", "/api/v1/rollouts", by, createBody(policy)).json().path("id").asText();
+    }
+
+    void policy(String name) {
+      tour.expect(201, putPolicy, "PUT", "/api/v1/policies/" + name, admin, "{\"document\":{\"enforce\":false}}");
+    }
+
+    static String createBody(String policy) {
+      return Json.write(((ObjectNode) DOC.operation("POST", "/api/v1/rollouts").bodyExample().deepCopy()).put("policy", policy));
+    }
+
+    TestServer.Response act(String action, String id, String auth, int status) {
+      var op = DOC.operation("POST", "/api/v1/rollouts/{id}/" + action);
+      return tour.expect(status, op, "POST", "/api/v1/rollouts/" + id + "/" + action, auth, body(op));
+    }
+
+    /** The operation's path for a call that should get through: policy "tour", the rollout prepared for it. */
+    String path(OpenApiDocument.Operation op) {
+      String action = op.template().substring(op.template().lastIndexOf('/') + 1);
+      return concrete(op, "tour", ids.getOrDefault(action, ids.get("read")));
+    }
+
+    /** The documented example, on a policy where it succeeds. */
+    String successBody(OpenApiDocument.Operation op) {
+      JsonNode example = op.bodyExample();
+      if (example == null) {
+        return null;
+      }
+      if (op.key().equals("POST /api/v1/rollouts")) {
+        return createBody("tour-create");
+      }
+      if (op.key().equals("POST /api/v1/outcomes")) {
+        return Json.write(((ObjectNode) example.deepCopy()).put("policy", "tour-read"));
+      }
+      return Json.write(example);
+    }
+
+    /**
+     * What only a rollout's state gives: a policy under rollout refusing changes, the phase refusing
+     * actions, four-eyes, unknown and idle policies for outcomes, a candidate's evaluation, and status
+     * documents with measurements, every kind of transition and a completion.
+     */
+    void refusalsAndEvidence() {
+      String read = ids.get("read");
+      for (var op : List.of(putPolicy, DOC.operation("POST", "/api/v1/policies/{name}/changes"),
+          DOC.operation("POST", "/api/v1/policies/{name}/rollback"))) {
+        tour.expect(409, op, op.method(), concrete(op, "tour-read"), admin, body(op));
+      }
+      tour.expect(409, create, "POST", "/api/v1/rollouts", admin, createBody("tour-read"));
+      tour.expect(404, create, "POST", "/api/v1/rollouts", admin, createBody("missing"));
+      act("rollback", ids.get("rollback"), admin, 409); // ROLLED_BACK is final
+      act("abort", ids.get("abort"), admin, 409);
+      act("pause", ids.get("pause"), admin, 409); // already PAUSED
+      act("advance", ids.get("pause"), admin, 409); // resume it first
+      act("resume", read, admin, 409); // not PAUSED
+
+      // four-eyes: the admin created this one without selfApproval, so the admin may not approve it
+      String own = start("tour-own", admin);
+      var refused = act("advance", own, admin, 403);
+      assertThat(refused.json().path("detail").asText()).contains("four-eyes");
+
+      var outcomes = DOC.operation("POST", "/api/v1/outcomes");
+      tour.expect(404, outcomes, "POST", "/api/v1/outcomes", admin, "{\"policy\":\"missing\",\"variant\":\"candidate\"}");
+      tour.expect(409, outcomes, "POST", "/api/v1/outcomes", admin, "{\"policy\":\"tour\",\"variant\":\"candidate\"}");
+      tour.expect(200, outcomes, "POST", "/api/v1/outcomes", admin, "[{\"policy\":\"tour-read\",\"variant\":\"candidate\","
+          + "\"success\":1000,\"error\":1},{\"policy\":\"tour-read\",\"variant\":\"baseline\",\"success\":9000}]");
+
+      var list = DOC.operation("GET", "/api/v1/rollouts");
+      tour.expect(400, list, "GET", "/api/v1/rollouts?limit=0", admin, null);
+      tour.expect(400, list, "GET", "/api/v1/rollouts?active=maybe", admin, null);
+      var active = tour.expect(200, list, "GET", "/api/v1/rollouts?policy=tour-read&active=true&limit=5", admin, null);
+      assertThat(active.json().path("rollouts")).hasSize(1);
+
+      var evaluate = DOC.operation("GET", "/api/v1/evaluate/{policy}");
+      String candidate = IntStream.range(0, 1_000).mapToObj(i -> "user-" + i)
+          .filter(subject -> Bucketing.inCandidate(read, subject, 1_000)).findFirst().orElseThrow();
+      var e = tour.expect(200, evaluate, "GET", "/api/v1/evaluate/tour-read?subject=" + candidate, admin, null);
+      assertThat(e.json().path("variant").asText()).isEqualTo("candidate");
+      tour.expect(200, evaluate, "GET", "/api/v1/evaluate/tour-read", admin, null); // no subject: the baseline
+      tour.expect(400, evaluate, "GET", "/api/v1/evaluate/tour-read?subject=" + "s".repeat(1_025), admin, null);
+
+      // one interval later the loop has measured: a value where outcomes came, no data elsewhere
+      server.clock().advance(java.time.Duration.ofSeconds(900));
+      server.server().rollouts().tick();
+      String advanced = ids.get("advance");
+      act("advance", advanced, admin, 200); // and on through the last stage: completed
+      act("advance", advanced, admin, 200);
+      act("advance", advanced, admin, 409); // COMPLETED is final
+      var get = DOC.operation("GET", "/api/v1/rollouts/{id}");
+      var types = new TreeSet<String>(); // every kind of transition, in the detail of each rollout
+      for (String id : ids.values()) {
+        tour.expect(200, get, "GET", "/api/v1/rollouts/" + id, admin, null).json().path("transitions")
+            .forEach(t -> types.add(t.path("type").asText()));
+      }
+      assertThat(types).contains("rollout.started", "rollout.advanced", "rollout.completed", "rollout.rolled_back",
+          "rollout.paused", "rollout.resumed", "rollout.aborted");
+      JsonNode measured = tour.expect(200, get, "GET", "/api/v1/rollouts/" + read, admin, null).json();
+      assertThat(measured.path("lastAnalysis").path("kind").asText()).isEqualTo("value");
+      assertThat(tour.expect(200, get, "GET", "/api/v1/rollouts/" + own, admin, null).json()
+          .path("lastAnalysis").path("kind").asText()).isEqualTo("no_data");
+      JsonNode completed = tour.expect(200, get, "GET", "/api/v1/rollouts/" + advanced, admin, null).json();
+      assertThat(completed.path("phase").asText()).isEqualTo("COMPLETED");
+      var versions = DOC.operation("GET", "/api/v1/policies/{name}/versions");
+      assertThat(tour.expect(200, versions, "GET", "/api/v1/policies/tour-advance/versions", admin, null).json()
+          .at("/versions/0/kind").asText()).isEqualTo("rollout");
     }
   }
 
@@ -334,9 +544,15 @@ class OpenApiTest {
     return op.bodyExample() == null ? null : Json.write(op.bodyExample());
   }
 
-  /** The operation's path with {@code name} and {@code version} filled in. */
+  /** The operation's path with {@code name} and {@code policy} → name, {@code id} → a rollout id, {@code version} → 1. */
   static String concrete(OpenApiDocument.Operation op, String name) {
-    return op.template().replace("{name}", URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
+    return concrete(op, name, name);
+  }
+
+  static String concrete(OpenApiDocument.Operation op, String name, String id) {
+    String n = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    return op.template().replace("{name}", n).replace("{policy}", n)
+        .replace("{id}", URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"))
         .replace("{version}", "1");
   }
 
