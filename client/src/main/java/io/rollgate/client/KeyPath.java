@@ -38,7 +38,10 @@ record KeyPath(String key, String policy, String[] fields, int[] indexes) {
     return fields.length == 0;
   }
 
-  /** The value at this path in {@code document}; null when there is none. */
+  /**
+   * The value at this path in {@code document}; null when there is none. A JSON null counts as
+   * none: it is how a merge patch removes a member (and how the OFREP endpoints read it too).
+   */
   JsonNode resolve(JsonNode document) {
     JsonNode node = document;
     for (int i = 0; i < fields.length && node != null; i++) {
@@ -50,6 +53,6 @@ record KeyPath(String key, String policy, String[] fields, int[] indexes) {
         return null;
       }
     }
-    return node;
+    return node == null || node.isNull() ? null : node;
   }
 }
