@@ -195,7 +195,7 @@ final class SdkRoutes {
     }
     var hashes = new TreeMap<String, String>();
     for (Map.Entry<String, JsonNode> e : served.properties()) {
-      String field = "policies." + Body.shorten(e.getKey());
+      String field = "/policies/" + Body.shorten(e.getKey()); // a JSON pointer, as for other free-form objects
       try {
         PolicyName.of(e.getKey());
       } catch (InvalidInputException bad) {

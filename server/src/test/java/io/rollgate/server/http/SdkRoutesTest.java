@@ -187,9 +187,9 @@ class SdkRoutesTest {
     assertField("{\"client\":\"" + "x".repeat(201) + "\",\"policies\":{}}", "client");
     assertField("{\"client\":\"a\"}", "policies");
     assertField("{\"client\":\"a\",\"policies\":[]}", "policies");
-    assertField("{\"client\":\"a\",\"policies\":{\"Bad\":\"" + hash + "\"}}", "policies.Bad");
-    assertField("{\"client\":\"a\",\"policies\":{\"limits\":\"short\"}}", "policies.limits");
-    assertField("{\"client\":\"a\",\"policies\":{\"limits\":7}}", "policies.limits");
+    assertField("{\"client\":\"a\",\"policies\":{\"Bad\":\"" + hash + "\"}}", "/policies/Bad");
+    assertField("{\"client\":\"a\",\"policies\":{\"limits\":\"short\"}}", "/policies/limits");
+    assertField("{\"client\":\"a\",\"policies\":{\"limits\":7}}", "/policies/limits");
     assertField("{\"client\":\"a\",\"policies\":{},\"extra\":1}", "extra");
     String viewer = server.token("v", "viewer");
     assertThat(server.send("POST", "/api/v1/sdk/report", viewer, "{\"client\":\"a\",\"policies\":{}}").status())
