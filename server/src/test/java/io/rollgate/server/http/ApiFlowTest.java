@@ -347,7 +347,7 @@ class ApiFlowTest {
     assertThat(list.findValuesAsText("name")).containsExactly("alpha", "zeta");
     var alpha = ok(server.get("/api/v1/policies/alpha", ADMIN));
     assertThat(fieldNames(alpha)).containsExactly("name", "version", "stateHash", "document", "frozen", "frozenReason",
-        "frozenBy", "frozenAt", "guards", "createdAt", "updatedAt");
+        "frozenBy", "frozenAt", "guards", "createdAt", "updatedAt", "fleet");
     assertThat(alpha.path("version").asInt()).isEqualTo(2);
     assertThat(alpha.path("stateHash").asText()).isEqualTo(sha256("{\"a\":2}"));
     assertThat(alpha.path("document")).isEqualTo(Json.parse("{\"a\":2}", "test"));
