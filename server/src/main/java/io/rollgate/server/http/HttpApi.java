@@ -130,10 +130,13 @@ public final class HttpApi {
       }
       ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
     });
-    new PolicyRoutes(services.policies(), MAX_BODY_BYTES).register(app);
+    var fleet = new Fleet(services.clock(), Fleet.TTL, Fleet.MAX_CLIENTS);
+    fleet.register(metrics.registry());
+    new PolicyRoutes(services.policies(), fleet, MAX_BODY_BYTES).register(app);
     new RolloutRoutes(services.rollouts(), services.policies(), services.clock(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
+    new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);
     new OfrepRoutes(services.policies(), services.rollouts(), MAX_BODY_BYTES).register(app);
     app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);

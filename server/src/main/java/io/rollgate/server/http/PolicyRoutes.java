@@ -15,10 +15,12 @@ import java.time.Instant;
 final class PolicyRoutes {
   static final int MAX_REASON = 2000;
   private final PolicyStore policies;
+  private final Fleet fleet;
   private final long maxBody;
 
-  PolicyRoutes(PolicyStore policies, long maxBody) {
+  PolicyRoutes(PolicyStore policies, Fleet fleet, long maxBody) {
     this.policies = policies;
+    this.fleet = fleet;
     this.maxBody = maxBody;
   }
 
@@ -34,9 +36,14 @@ final class PolicyRoutes {
   void register(Javalin app) {
     String base = "/api/v1/policies";
     app.get(base, ctx -> ctx.json(java.util.Map.of("policies", policies.list())), Access.VIEWER);
-    app.get(base + "/{name}", ctx -> ctx.json(policies.get(name(ctx)).orElseThrow(
-        () -> new io.rollgate.error.NotFoundException("policy '" + ctx.pathParam("name") + "' does not exist"))),
-        Access.VIEWER);
+    app.get(base + "/{name}", ctx -> {
+      var view = policies.get(name(ctx)).orElseThrow(
+          () -> new io.rollgate.error.NotFoundException("policy '" + ctx.pathParam("name") + "' does not exist"));
+      // the policy plus the SDK clients that serve it (fleet convergence, per replica)
+      var out = io.rollgate.json.Json.mapper().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(view);
+      out.set("fleet", fleet.of(view.name(), view.stateHash()));
+      ctx.json(out);
+    }, Access.VIEWER);
     app.put(base + "/{name}", this::put, Access.OPERATOR);
     app.post(base + "/{name}/changes", this::change, Access.OPERATOR);
     app.post(base + "/{name}/rollback", this::rollback, Access.OPERATOR);

@@ -137,7 +137,9 @@ class BadInputProperties {
       Map.entry("/api/v1/rollouts/existing-1/advance", Set.of("POST")),
       Map.entry("/api/v1/rollouts/existing-1/pause", Set.of("POST")),
       Map.entry("/api/v1/outcomes", Set.of("POST")),
-      Map.entry("/api/v1/evaluate/existing", Set.of("GET")));
+      Map.entry("/api/v1/evaluate/existing", Set.of("GET")),
+      Map.entry("/api/v1/sdk/snapshot", Set.of("GET")),
+      Map.entry("/api/v1/sdk/report", Set.of("POST")));
 
   static ObjectNode obj(String json) {
     return (ObjectNode) Json.parse(json, "test");

@@ -151,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(16);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(17);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -563,6 +563,16 @@ class OpenApiTest {
       var versions = DOC.operation("GET", "/api/v1/policies/{name}/versions");
       assertThat(tour.expect(200, versions, "GET", "/api/v1/policies/tour-advance/versions", admin, null).json()
           .at("/versions/0/kind").asText()).isEqualTo("rollout");
+
+      // the SDK's snapshot: a bad name, and a revalidation that nothing changed
+      var snapshot = DOC.operation("GET", "/api/v1/sdk/snapshot");
+      tour.expect(400, snapshot, "GET", "/api/v1/sdk/snapshot?policy=Not%20A%20Name", admin, null);
+      String etag = tour.expect(200, snapshot, "GET", "/api/v1/sdk/snapshot?policy=tour-read", admin, null)
+          .header("ETag").orElseThrow();
+      var unchanged = HttpProbe.send(HttpProbe.request(server, "GET", "/api/v1/sdk/snapshot?policy=tour-read", admin,
+          null).header("If-None-Match", etag).build());
+      tour.observed.add(snapshot.key() + " " + unchanged.status());
+      assertThat(unchanged.status()).as("%s", unchanged).isEqualTo(304);
     }
   }
 
