@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Change running systems safely: guarded, versioned, audited runtime policies.",
     subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, EventsCommand.class,
         TokenCommand.class,
+        SimulateCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -44,7 +44,7 @@ record GrowthBookJudge(double alpha, double delta, double nStar) implements Judg
 
   @Override
   public Session session(JudgeContext ctx) {
-    return new OrderedSession() {
+    return new OrderedSession(name()) {
       /** Per stage index: candidate requests, candidate errors, baseline requests, baseline errors. */
       private final List<long[]> stages = new ArrayList<>();
 
@@ -61,7 +61,7 @@ record GrowthBookJudge(double alpha, double delta, double nStar) implements Judg
       }
 
       @Override
-      public JudgeResult check(Instant now) {
+      Evaluation evaluate(Instant now) {
         double sumW = 0;
         double sumWTheta = 0;
         double sumW2V = 0;
@@ -88,28 +88,36 @@ record GrowthBookJudge(double alpha, double delta, double nStar) implements Judg
           n += s[0] + s[2];
           used++;
         }
+        long candidateErrors = ec;
+        long baselineErrors = eb;
         if (ec == 0 || eb == 0 || sumW == 0 || sumW2V == 0) {
-          return new JudgeResult.Inconclusive(name(), Double.NaN, 0, "no result yet: GrowthBook needs at least "
-              + "one error in each cohort (" + Fmt.count(ec) + " candidate, " + Fmt.count(eb) + " baseline errors)");
+          return inconclusive(Double.NaN, 0, () -> "no result yet: GrowthBook needs at least one error in each "
+              + "cohort (" + Fmt.count(candidateErrors) + " candidate, " + Fmt.count(baselineErrors)
+              + " baseline errors)");
         }
         double theta = sumWTheta / sumW;
-        double v = sumW2V / (sumW * sumW);
-        double h = Math.sqrt(v) * widthMultiplier(n);
+        double h = Math.sqrt(sumW2V / (sumW * sumW)) * widthMultiplier(n);
         double lower = theta - h;
-        String numbers = "difference " + Fmt.rate(theta) + " − half-width " + Fmt.rate(h) + " over "
-            + Fmt.count(n) + " requests in " + used + (used == 1 ? " stage" : " stages") + " (α " + Fmt.num(alpha)
-            + ", N* " + Fmt.num(nStar) + (delta > 0 ? ", against (1+δ) = " + Fmt.num(k) + " × baseline" : "") + ")";
+        long requests = n;
+        long candidateRequests = nc;
+        int strata = used;
         if (lower > 0) {
-          return new JudgeResult.Fail(name(), lower, 0, "candidate worse than baseline: the confidence "
-              + "sequence's lower bound " + Fmt.rate(lower) + " > 0; " + numbers);
+          return fail(lower, 0, () -> "candidate worse than baseline: the confidence sequence's lower bound "
+              + Fmt.rate(lower) + " > 0; " + numbers(theta, h, requests, strata));
         }
         if (nc < ctx.minRequests()) {
-          return new JudgeResult.Inconclusive(name(), lower, 0, "only " + Fmt.count(nc) + " candidate requests, "
+          return inconclusive(lower, 0, () -> "only " + Fmt.count(candidateRequests) + " candidate requests, "
               + "fewer than minSamples " + Fmt.count(ctx.minRequests()) + " (lower bound " + Fmt.rate(lower) + ")");
         }
-        return new JudgeResult.Pass(name(), lower, 0, "no evidence the candidate is worse: the confidence "
-            + "sequence's lower bound " + Fmt.rate(lower) + " ≤ 0; " + numbers);
+        return pass(lower, 0, () -> "no evidence the candidate is worse: the confidence sequence's lower bound "
+            + Fmt.rate(lower) + " ≤ 0; " + numbers(theta, h, requests, strata));
       }
     };
+  }
+
+  private String numbers(double theta, double h, long n, int strata) {
+    return "difference " + Fmt.rate(theta) + " − half-width " + Fmt.rate(h) + " over " + Fmt.count(n)
+        + " requests in " + strata + (strata == 1 ? " stage" : " stages") + " (α " + Fmt.num(alpha) + ", N* "
+        + Fmt.num(nStar) + (delta > 0 ? ", against (1+δ) = " + Fmt.num(1 + delta) + " × baseline" : "") + ")";
   }
 }

@@ -1,5 +1,6 @@
 package io.rollgate.rollout.judge;
 
+import io.rollgate.rollout.Verdict;
 import java.time.Instant;
 import java.util.List;
 
@@ -43,5 +44,11 @@ public sealed interface Judge
 
     /** The verdict at {@code now} over every bucket added so far (the window judges: the recent ones). */
     JudgeResult check(Instant now);
+
+    /**
+     * {@code check(now).verdict()} without building the sentence: for loops that check very often (the
+     * simulator checks ~10⁷ times per grid).
+     */
+    Verdict verdict(Instant now);
   }
 }

@@ -3,6 +3,7 @@ package io.rollgate.rollout.judge;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The peer baseline: Kayenta's NetflixACAJudge Mann–Whitney classifier, repeated every check over a
@@ -32,54 +33,55 @@ record KayentaJudge(double confLevel, double tolerance, double allowedIncrease) 
   @Override
   public Session session(JudgeContext ctx) {
     Window window = new Window(ctx.window());
-    return new OrderedSession() {
+    String span = "the last " + Window.describe(window.width());
+    return new OrderedSession(name()) {
       @Override
       void accept(Bucket b) {
         window.add(b);
       }
 
       @Override
-      public JudgeResult check(Instant now) {
+      Evaluation evaluate(Instant now) {
         List<Bucket> in = window.at(now);
         double[] x = rates(in, true);
         double[] y = rates(in, false);
-        long nc = 0;
+        long requests = 0;
         for (Bucket b : in) {
-          nc += b.candidateRequests();
+          requests += b.candidateRequests();
         }
-        String span = "the last " + Window.describe(window.width());
+        long nc = requests;
         if (x.length == 0 || y.length == 0) {
-          return new JudgeResult.Inconclusive(name(), Double.NaN, Double.NaN, "no data: no "
+          return inconclusive(Double.NaN, Double.NaN, () -> "no data: no "
               + (x.length == 0 ? "candidate" : "baseline") + " requests in " + span);
         }
         double ratio = mean(x) / mean(y);
         String over = x.length + " candidate and " + y.length + " baseline buckets of " + span;
         if (Arrays.equals(x, y) || singleValue(x, y)) {
-          return pass(nc, 0, 0, "candidate and baseline bucket error rates are identical over " + over);
+          return pass(nc, 0, 0, () -> "candidate and baseline bucket error rates are identical over " + over);
         }
         MannWhitney.Interval ci = MannWhitney.interval(x, y, confLevel);
         double bar = tolerance * Math.abs(ci.estimate());
-        String numbers = "the " + Fmt.num(confLevel * 100) + "% interval of candidate − baseline error rate ["
-            + Fmt.rate(ci.lower()) + ", " + Fmt.rate(ci.upper()) + "], Hodges–Lehmann " + Fmt.rate(ci.estimate())
-            + ", mean ratio " + Fmt.num(ratio) + ", over " + over;
-        boolean high = ci.lower() > bar && (Double.isNaN(ratio) || ratio >= allowedIncrease);
-        if (high) {
-          return new JudgeResult.Fail(name(), ci.lower(), bar, "High: lower bound " + Fmt.rate(ci.lower()) + " > "
-              + Fmt.num(tolerance) + " × |estimate| = " + Fmt.rate(bar) + "; " + numbers);
+        boolean significant = ci.lower() > bar;
+        boolean large = Double.isNaN(ratio) || ratio >= allowedIncrease;
+        Supplier<String> numbers = () -> "the " + Fmt.num(confLevel * 100) + "% interval of "
+            + "candidate − baseline error rate [" + Fmt.rate(ci.lower()) + ", " + Fmt.rate(ci.upper())
+            + "], Hodges–Lehmann " + Fmt.rate(ci.estimate()) + ", mean ratio " + Fmt.num(ratio) + ", over " + over;
+        if (significant && large) {
+          return fail(ci.lower(), bar, () -> "High: lower bound " + Fmt.rate(ci.lower()) + " > "
+              + Fmt.num(tolerance) + " × |estimate| = " + Fmt.rate(bar) + "; " + numbers.get());
         }
-        return pass(nc, ci.lower(), bar, "not High: lower bound " + Fmt.rate(ci.lower())
-            + (ci.lower() > bar ? " > " : " ≤ ") + Fmt.num(tolerance) + " × |estimate| = " + Fmt.rate(bar)
-            + (ci.lower() > bar ? " but mean ratio " + Fmt.num(ratio) + " < allowedIncrease "
-                + Fmt.num(allowedIncrease) : "") + "; " + numbers);
+        return pass(nc, ci.lower(), bar, () -> "not High: lower bound " + Fmt.rate(ci.lower())
+            + (significant ? " > " : " ≤ ") + Fmt.num(tolerance) + " × |estimate| = " + Fmt.rate(bar)
+            + (significant ? " but mean ratio " + Fmt.num(ratio) + " < allowedIncrease " + Fmt.num(allowedIncrease)
+                : "") + "; " + numbers.get());
       }
 
-      private JudgeResult pass(long nc, double statistic, double bar, String reason) {
+      private Evaluation pass(long nc, double statistic, double bar, Supplier<String> reason) {
         if (nc < ctx.minRequests()) {
-          return new JudgeResult.Inconclusive(name(), statistic, bar, "only " + Fmt.count(nc) + " candidate "
-              + "requests in the last " + Window.describe(window.width()) + ", fewer than minSamples "
-              + Fmt.count(ctx.minRequests()) + "; " + reason);
+          return inconclusive(statistic, bar, () -> "only " + Fmt.count(nc) + " candidate requests in " + span
+              + ", fewer than minSamples " + Fmt.count(ctx.minRequests()) + "; " + reason.get());
         }
-        return new JudgeResult.Pass(name(), statistic, bar, reason);
+        return OrderedSession.pass(statistic, bar, reason);
       }
     };
   }

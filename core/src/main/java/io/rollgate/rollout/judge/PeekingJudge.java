@@ -11,7 +11,8 @@ import java.time.Instant;
  *   FAIL if z > Φ⁻¹(1 − α)   (1.645 at α 0.05)
  * </pre>
  *
- * Each look is a 5% test; forty looks roll back about a third of healthy rollouts (reference §8.4).
+ * Each look is a 5% test; forty looks roll back about a third of healthy rollouts (reference §8.4), and
+ * pooling stages with different splits biases it further when the baseline error rate drifts.
  */
 record PeekingJudge(double alpha, double delta) implements Judge {
   @Override
@@ -27,7 +28,7 @@ record PeekingJudge(double alpha, double delta) implements Judge {
   @Override
   public Session session(JudgeContext ctx) {
     double critical = Stats.normalQuantile(1 - alpha);
-    return new OrderedSession() {
+    return new OrderedSession(name()) {
       private long nc;
       private long ec;
       private long nb;
@@ -42,31 +43,35 @@ record PeekingJudge(double alpha, double delta) implements Judge {
       }
 
       @Override
-      public JudgeResult check(Instant now) {
+      Evaluation evaluate(Instant now) {
+        long nc = this.nc;
+        long nb = this.nb;
         if (nc == 0 || nb == 0) {
-          return new JudgeResult.Inconclusive(name(), Double.NaN, critical, "no requests yet in "
+          return inconclusive(Double.NaN, critical, () -> "no requests yet in "
               + (nc == 0 ? "the candidate" : "the baseline"));
         }
         double pc = (double) ec / nc;
         double pb = (double) eb / nb;
         double pooled = (double) (ec + eb) / (nc + nb);
         double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / nc + 1.0 / nb));
-        double diff = pc - (1 + delta) * pb;
-        double z = se == 0 ? 0 : diff / se;
-        String numbers = "candidate " + Fmt.rate(pc) + " of " + Fmt.count(nc) + " vs baseline " + Fmt.rate(pb)
-            + " of " + Fmt.count(nb) + ", pooled over every stage; one-sided α " + Fmt.num(alpha)
-            + " at this look, not corrected for repeated looks";
+        double z = se == 0 ? 0 : (pc - (1 + delta) * pb) / se;
         if (z > critical) {
-          return new JudgeResult.Fail(name(), z, critical, "z = " + Fmt.num(z) + " > " + Fmt.num(critical) + " ("
-              + numbers + ")");
+          return fail(z, critical, () -> "z = " + Fmt.num(z) + " > " + Fmt.num(critical) + " ("
+              + numbers(pc, nc, pb, nb) + ")");
         }
         if (nc < ctx.minRequests()) {
-          return new JudgeResult.Inconclusive(name(), z, critical, "only " + Fmt.count(nc) + " candidate requests,"
-              + " fewer than minSamples " + Fmt.count(ctx.minRequests()) + " (z = " + Fmt.num(z) + ")");
+          return inconclusive(z, critical, () -> "only " + Fmt.count(nc) + " candidate requests, fewer than "
+              + "minSamples " + Fmt.count(ctx.minRequests()) + " (z = " + Fmt.num(z) + ")");
         }
-        return new JudgeResult.Pass(name(), z, critical, "z = " + Fmt.num(z) + " ≤ " + Fmt.num(critical) + " ("
-            + numbers + ")");
+        return pass(z, critical, () -> "z = " + Fmt.num(z) + " ≤ " + Fmt.num(critical) + " ("
+            + numbers(pc, nc, pb, nb) + ")");
       }
     };
+  }
+
+  private String numbers(double pc, long nc, double pb, long nb) {
+    return "candidate " + Fmt.rate(pc) + " of " + Fmt.count(nc) + " vs baseline " + Fmt.rate(pb) + " of "
+        + Fmt.count(nb) + ", pooled over every stage; one-sided α " + Fmt.num(alpha)
+        + " at this look, not corrected for repeated looks";
   }
 }

@@ -28,6 +28,7 @@ import java.time.Instant;
 record SequentialJudge(double alpha, double delta) implements Judge {
   static final double[] GRID = {1.25, 1.5, 2, 3, 5, 10};
   private static final double LOG_GRID_SIZE = Math.log(GRID.length);
+  private static final double[] LOG_G = java.util.Arrays.stream(GRID).map(Math::log).toArray();
 
   @Override
   public String name() {
@@ -49,11 +50,18 @@ record SequentialJudge(double alpha, double delta) implements Judge {
     return Stats.logSumExp(logL) - LOG_GRID_SIZE;
   }
 
+  /** The counts as a sentence: "5 candidate errors in 100 requests vs …, relative risk ≈ 9". */
+  private String numbers(long ec, long nc, long eb, long nb, double mhNum, double mhDen) {
+    String risk = mhDen == 0 ? (mhNum == 0 ? "n/a" : "∞") : Fmt.num(mhNum / mhDen);
+    return Fmt.count(ec) + " candidate errors in " + Fmt.count(nc) + " requests vs " + Fmt.count(eb)
+        + " baseline errors in " + Fmt.count(nb) + ", relative risk ≈ " + risk
+        + (delta > 0 ? " (tolerated " + Fmt.num(1 + delta) + ")" : "");
+  }
+
   private final class S extends OrderedSession {
     private final JudgeContext ctx;
     private final double lambda0 = 1 + delta;
     private final double[] logL = new double[GRID.length];
-    private final double[] logG = new double[GRID.length];
     private long nc;
     private long ec;
     private long nb;
@@ -62,10 +70,8 @@ record SequentialJudge(double alpha, double delta) implements Judge {
     private double mhDen;
 
     S(JudgeContext ctx) {
+      super(name());
       this.ctx = ctx;
-      for (int j = 0; j < GRID.length; j++) {
-        logG[j] = Math.log(GRID[j]);
-      }
     }
 
     @Override
@@ -84,38 +90,34 @@ record SequentialJudge(double alpha, double delta) implements Judge {
       for (int j = 0; j < GRID.length; j++) {
         double lambda = lambda0 * GRID[j];
         // ln((π λ + 1 − π)/(π λ0 + 1 − π)) = ln(1 + π (λ − λ0)/(π λ0 + 1 − π))
-        logL[j] += b.candidateErrors() * logG[j] - errors * Math.log1p(pi * (lambda - lambda0) / base);
+        logL[j] += b.candidateErrors() * LOG_G[j] - errors * Math.log1p(pi * (lambda - lambda0) / base);
       }
       mhNum += b.candidateErrors() * (b.baselineRequests() / n);
       mhDen += b.baselineErrors() * (b.candidateRequests() / n);
     }
 
     @Override
-    public JudgeResult check(Instant now) {
+    Evaluation evaluate(Instant now) {
       double logM = logM(logL);
       double m = Math.exp(logM);
       double bar = 1 / alpha;
-      String numbers = Fmt.count(ec) + " candidate errors in " + Fmt.count(nc) + " requests vs " + Fmt.count(eb)
-          + " baseline errors in " + Fmt.count(nb) + ", relative risk ≈ " + riskText()
-          + (delta > 0 ? " (tolerated " + Fmt.num(lambda0) + ")" : "");
+      long nc = this.nc;
+      long ec = this.ec;
+      long nb = this.nb;
+      long eb = this.eb;
+      double mhNum = this.mhNum;
+      double mhDen = this.mhDen;
       if (logM >= Math.log(bar)) {
-        return new JudgeResult.Fail(name(), m, bar, "candidate worse than baseline: evidence ratio M = "
-            + Fmt.num(m) + " ≥ " + Fmt.num(bar) + " = 1/α (α " + Fmt.num(alpha) + "); " + numbers);
+        return fail(m, bar, () -> "candidate worse than baseline: evidence ratio M = " + Fmt.num(m) + " ≥ "
+            + Fmt.num(bar) + " = 1/α (α " + Fmt.num(alpha) + "); " + numbers(ec, nc, eb, nb, mhNum, mhDen));
       }
       if (nc == 0 || nc < ctx.minRequests()) {
-        return new JudgeResult.Inconclusive(name(), m, bar, "only " + Fmt.count(nc) + " candidate requests, "
-            + "fewer than minSamples " + Fmt.count(Math.max(1, ctx.minRequests())) + " (evidence ratio M = "
-            + Fmt.num(m) + " < " + Fmt.num(bar) + ")");
+        return inconclusive(m, bar, () -> "only " + Fmt.count(nc) + " candidate requests, fewer than "
+            + "minSamples " + Fmt.count(Math.max(1, ctx.minRequests())) + " (evidence ratio M = " + Fmt.num(m)
+            + " < " + Fmt.num(bar) + ")");
       }
-      return new JudgeResult.Pass(name(), m, bar, "no evidence the candidate is worse: evidence ratio M = "
-          + Fmt.num(m) + " < " + Fmt.num(bar) + " = 1/α (α " + Fmt.num(alpha) + "); " + numbers);
-    }
-
-    private String riskText() {
-      if (mhDen == 0) {
-        return mhNum == 0 ? "n/a" : "∞";
-      }
-      return Fmt.num(mhNum / mhDen);
+      return pass(m, bar, () -> "no evidence the candidate is worse: evidence ratio M = " + Fmt.num(m) + " < "
+          + Fmt.num(bar) + " = 1/α (α " + Fmt.num(alpha) + "); " + numbers(ec, nc, eb, nb, mhNum, mhDen));
     }
   }
 }

@@ -41,10 +41,15 @@ public final class Srm {
           expectedCandidate + s * b.requests(), expectedBaseline + (1 - s) * b.requests());
     }
 
+    /** {@code result().isMismatch()}, without the sentence (for loops that check very often). */
+    public boolean isMismatch() {
+      return observedCandidate + observedBaseline >= MIN_REQUESTS && pValue(chiSquare()) < P_THRESHOLD;
+    }
+
     public SrmResult result() {
       long total = observedCandidate + observedBaseline;
-      double chi2 = term(observedCandidate, expectedCandidate) + term(observedBaseline, expectedBaseline);
-      double p = Double.isInfinite(chi2) ? 0 : Stats.chiSquare1Tail(chi2);
+      double chi2 = chiSquare();
+      double p = pValue(chi2);
       String split = "candidate " + Fmt.count(observedCandidate) + " of " + Fmt.count(total) + " requests ("
           + Fmt.rate(total == 0 ? Double.NaN : (double) observedCandidate / total) + "), "
           + Fmt.count(Math.round(expectedCandidate)) + " expected from the stages' shares";
@@ -60,6 +65,14 @@ public final class Srm {
       }
       return new SrmResult.Healthy(chi2, p, observedCandidate, expectedCandidate, "split healthy: " + split
           + " (" + stat + " ≥ " + P_THRESHOLD + ")");
+    }
+
+    private double chiSquare() {
+      return term(observedCandidate, expectedCandidate) + term(observedBaseline, expectedBaseline);
+    }
+
+    private static double pValue(double chi2) {
+      return Double.isInfinite(chi2) ? 0 : Stats.chiSquare1Tail(chi2);
     }
 
     private static double term(long observed, double expected) {

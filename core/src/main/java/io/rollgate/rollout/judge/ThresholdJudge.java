@@ -22,18 +22,18 @@ record ThresholdJudge() implements Judge {
   @Override
   public Session session(JudgeContext ctx) {
     Window window = new Window(ctx.window());
-    return new OrderedSession() {
+    String last = "the last " + Window.describe(window.width());
+    return new OrderedSession(name()) {
       @Override
       void accept(Bucket b) {
         window.add(b);
       }
 
       @Override
-      public JudgeResult check(Instant now) {
+      Evaluation evaluate(Instant now) {
         List<Bucket> in = window.at(now);
         if (in.isEmpty()) {
-          return new JudgeResult.Inconclusive(name(), Double.NaN, Double.NaN,
-              "no buckets in the last " + Window.describe(window.width()));
+          return inconclusive(Double.NaN, Double.NaN, () -> "no buckets in " + last);
         }
         int stage = in.getLast().stageIndex();
         double max = ctx.maxErrorRate(stage);
@@ -44,23 +44,23 @@ record ThresholdJudge() implements Judge {
           e += b.candidateErrors();
         }
         if (Double.isNaN(max)) {
-          return new JudgeResult.Inconclusive(name(), Double.NaN, Double.NaN,
-              "no maxErrorRate for stage index " + stage);
+          return inconclusive(Double.NaN, Double.NaN, () -> "no maxErrorRate for stage index " + stage);
         }
+        long requests = n;
+        long errors = e;
         double rate = n == 0 ? Double.NaN : (double) e / n;
-        String over = Fmt.count(e) + " errors in " + Fmt.count(n) + " candidate requests over the last "
-            + Window.describe(window.width());
         if (n == 0 || n < ctx.minRequests()) {
-          return new JudgeResult.Inconclusive(name(), rate, max, "only " + Fmt.count(n)
-              + " candidate requests in the last " + Window.describe(window.width()) + ", fewer than minSamples "
-              + Fmt.count(Math.max(1, ctx.minRequests())) + (n == 0 ? "" : " (error rate " + Fmt.rate(rate) + ")"));
+          return inconclusive(rate, max, () -> "only " + Fmt.count(requests) + " candidate requests in " + last
+              + ", fewer than minSamples " + Fmt.count(Math.max(1, ctx.minRequests()))
+              + (requests == 0 ? "" : " (error rate " + Fmt.rate(rate) + ")"));
         }
+        String over = " (" + "%s errors in %s candidate requests over " + last + ")";
         if (rate > max) {
-          return new JudgeResult.Fail(name(), rate, max,
-              "candidate error rate " + Fmt.rate(rate) + " > maxErrorRate " + Fmt.rate(max) + " (" + over + ")");
+          return fail(rate, max, () -> "candidate error rate " + Fmt.rate(rate) + " > maxErrorRate " + Fmt.rate(max)
+              + over.formatted(Fmt.count(errors), Fmt.count(requests)));
         }
-        return new JudgeResult.Pass(name(), rate, max,
-            "candidate error rate " + Fmt.rate(rate) + " ≤ maxErrorRate " + Fmt.rate(max) + " (" + over + ")");
+        return pass(rate, max, () -> "candidate error rate " + Fmt.rate(rate) + " ≤ maxErrorRate " + Fmt.rate(max)
+            + over.formatted(Fmt.count(errors), Fmt.count(requests)));
       }
     };
   }

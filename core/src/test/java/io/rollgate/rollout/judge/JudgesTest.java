@@ -261,6 +261,29 @@ class JudgesTest {
     assertThat(judge(j, T0.plusSeconds(600), bs)).isInstanceOf(JudgeResult.Inconclusive.class);
   }
 
+  @Test
+  void everyJudgesFastVerdictAgreesWithItsFullResult() {
+    // random traffic with errors on both sides, a check every 6 buckets: verdict(now) == check(now).verdict()
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    for (String name : Judges.NAMES) {
+      Judge.Session s = Judges.parse(name).session(CTX);
+      int verdicts = 0;
+      for (int k = 0; k < 240; k++) {
+        int stage = k / 60;
+        long nc = rnd.nextInt(0, 60);
+        long nb = rnd.nextInt(0, 200);
+        s.add(bucket(10 * k, stage, 1000 + 2000 * stage, nc, nc == 0 ? 0 : rnd.nextLong(0, Math.min(nc, 4) + 1), nb,
+            rnd.nextLong(0, Math.min(nb, 2) + 1)));
+        if ((k + 1) % 6 == 0) {
+          Instant now = T0.plusSeconds(10L * (k + 1));
+          assertThat(s.verdict(now)).as(name + " at bucket " + k).isEqualTo(s.check(now).verdict());
+          verdicts++;
+        }
+      }
+      assertThat(verdicts).isEqualTo(40);
+    }
+  }
+
   // ---------------------------------------------------------------- factory and inputs
 
   @Test

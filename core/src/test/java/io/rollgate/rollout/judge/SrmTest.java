@@ -24,6 +24,8 @@ class SrmTest {
     assertThat(bad.chiSquare()).isCloseTo(13.6111, within(1e-4));
     assertThat(bad.pValue()).isCloseTo(0.00022485, within(1e-8));
     assertThat(bad.expectedCandidate()).isEqualTo(100.0);
+    assertThat(Srm.Tally.EMPTY.plus(bucket(0, 0, 1000, 135, 0, 865, 0)).isMismatch()).isTrue();
+    assertThat(Srm.Tally.EMPTY.plus(bucket(0, 0, 1000, 130, 0, 870, 0)).isMismatch()).isFalse();
     assertThat(bad.reason()).startsWith("sample ratio mismatch: candidate 135 of 1,000 requests (13.50%), 100 expected");
   }
 
