@@ -22,20 +22,20 @@ import picocli.CommandLine.Option;
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "Simulate rollouts in virtual time and measure every judge on the same traffic: false rollbacks of "
-            + "healthy candidates (with a 95% Wilson interval) and how fast a regression is caught.",
+            + "healthy candidates (with a 95%% Wilson interval) and how fast a regression is caught.",
         "Per 10 s bucket: Poisson arrivals at --rate, each request to the candidate with the stage's share, "
             + "errors at --baseline-error for the baseline and --multiplier times that for the candidate; "
-            + "stages 10/25/50/75% for 10 minutes each, a check every 60 s, promotion after the last stage.",
+            + "stages 10/25/50/75%% for 10 minutes each, a check every 60 s, promotion after the last stage.",
         "Exit 0 when the simulation ran, 2 on bad input."},
     footerHeading = "%nExamples:%n",
-    footer = {"  rollgate simulate --rate 100 --baseline-error 1% --multiplier 2",
+    footer = {"  rollgate simulate --rate 100 --baseline-error 1%% --multiplier 2",
         "  rollgate simulate --grid default",
         "  rollgate simulate --grid default --drift --json > grid.json"})
 final class SimulateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--grid", paramLabel = "default",
-      description = "Run the reference grid: rates 20/100/1000 req/s × baseline 0.1%/1% × multiplier 1/1.5/2/5, "
+      description = "Run the reference grid: rates 20/100/1000 req/s × baseline 0.1%%/1%% × multiplier 1/1.5/2/5, "
           + "10,000 healthy and 2,000 regressed runs per cell")
   String grid;
 
@@ -43,7 +43,7 @@ final class SimulateCommand implements Callable<Integer> {
   Double rate;
 
   @Option(names = "--baseline-error", paramLabel = "P0", converter = Probability.class,
-      description = "The baseline's error rate, 0.01 or 1% (default 1%)")
+      description = "The baseline's error rate, 0.01 or 1%% (default 1%%)")
   Double baselineError;
 
   @Option(names = "--multiplier", paramLabel = "M",
@@ -60,7 +60,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--regressed-runs", paramLabel = "N", description = "Runs per regressed cell (multiplier > 1)")
   Integer regressedRuns;
 
-  @Option(names = "--drift", description = "The baseline error rate drifts ±50% over the rollout, for both cohorts")
+  @Option(names = "--drift", description = "The baseline error rate drifts ±50%% over the rollout, for both cohorts")
   boolean drift;
 
   @Option(names = "--late-regression", paramLabel = "MINUTE",
@@ -92,11 +92,11 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--alpha", description = "α of sequential, growthbook and peeking (default 0.05)")
   double alpha = 0.05;
 
-  @Option(names = "--delta", description = "Tolerated relative increase δ (default 0; 0.1 = +10%)")
+  @Option(names = "--delta", description = "Tolerated relative increase δ (default 0; 0.1 = +10%%)")
   double delta = 0;
 
   @Option(names = "--thresholds", split = ",", paramLabel = "RATE", converter = Probability.class,
-      description = "The threshold judge's maxErrorRate per stage (default 004's 0.5%,0.4%,0.3%,0.2%)")
+      description = "The threshold judge's maxErrorRate per stage (default 004's 0.5%%,0.4%%,0.3%%,0.2%%)")
   List<Double> thresholds;
 
   @Option(names = "--seed", description = "Seed of the simulated traffic (default 1)")
@@ -105,7 +105,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Worker threads (default: the number of cores)")
   Integer threads;
 
-  @Option(names = "--json", description = "Print JSON: per cell and judge, rollbackRate with its 95% Wilson "
+  @Option(names = "--json", description = "Print JSON: per cell and judge, rollbackRate with its 95%% Wilson "
       + "interval, caughtBeforePromotion, median and p90 minutes to detect, badRequestsServed")
   boolean json;
 

@@ -31,7 +31,13 @@ public record Report(SimulationSpec spec, List<CellResult> cells, double wallSec
     s.put("healthyRuns", spec.healthyRuns());
     s.put("regressedRuns", spec.regressedRuns());
     ArrayNode stages = s.putArray("stages");
-    spec.stageBasisPoints().forEach(bp -> stages.add(BigDecimal.valueOf(bp, 2).stripTrailingZeros()));
+    spec.stageBasisPoints().forEach(bp -> {
+      if (bp % 100 == 0) {
+        stages.add(bp / 100);
+      } else {
+        stages.add(bp / 100.0);
+      }
+    });
     s.put("stageSeconds", spec.stageDuration().toSeconds());
     s.put("checkSeconds", spec.checkInterval().toSeconds());
     s.put("bucketSeconds", spec.bucketWidth().toSeconds());

@@ -7,12 +7,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The samplers against their distributions: mean and variance within 5 standard errors over 200,000
+ * The samplers against their distributions: mean and variance within 5 standard errors over 100,000
  * draws, and single probabilities against the pmf, in each of their regimes (inversion, transformed
  * rejection, the p &gt; ½ flip). Fixed seeds.
  */
 class SamplersTest {
-  static final int N = 200_000;
+  static final int N = 100_000;
 
   @Test
   void poissonMatchesItsMeanAndVarianceInBothRegimes() {
