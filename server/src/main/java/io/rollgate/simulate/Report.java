@@ -113,9 +113,14 @@ public record Report(SimulationSpec spec, List<CellResult> cells, double wallSec
         StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-17s", name));
         for (CellResult c : group) {
           DetectorResult d = c.detectors().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
-          if (c.healthy()) {
+          if (c.healthy() && d != null && d.caughtBeforePromotion() != null) {
+            // the SRM check under --srm-bug: something to catch even in a healthy cell
+            row.append(" | ").append(String.format(Locale.ROOT, "%-26s", String.format(Locale.ROOT,
+                "caught %6s %5s %4s", pct(d.caughtBeforePromotion()), minutes(d.medianMinutesToDetect()),
+                minutes(d.p90MinutesToDetect()))));
+          } else if (c.healthy()) {
             row.append(" | ").append(d == null ? " ".repeat(26) : String.format(Locale.ROOT, "%-26s",
-                pct(d.rollbackRate()) + " [" + pct(d.wilsonLow()) + ", " + pct(d.wilsonHigh()) + "]"));
+                pct2(d.rollbackRate()) + " [" + pct2(d.wilsonLow()) + ", " + pct2(d.wilsonHigh()) + "]"));
           } else {
             row.append(" | ").append(d == null || d.caughtBeforePromotion() == null ? " ".repeat(22)
                 : String.format(Locale.ROOT, "%-22s", String.format(Locale.ROOT, "%6s %5s %4s",
@@ -153,6 +158,11 @@ public record Report(SimulationSpec spec, List<CellResult> cells, double wallSec
 
   private static String pct(double r) {
     return String.format(Locale.ROOT, "%.1f%%", r * 100);
+  }
+
+  /** Two decimals: the false-rollback goals are stated to a tenth of a percent. */
+  private static String pct2(double r) {
+    return String.format(Locale.ROOT, "%.2f%%", r * 100);
   }
 
   private static String percent(double r) {

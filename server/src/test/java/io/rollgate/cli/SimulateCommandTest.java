@@ -89,7 +89,7 @@ class SimulateCommandTest {
     assertThat(r.out()).contains("healthy: false rollbacks", "sequential", "threshold", "srm",
         "60 runs in", "on 1 thread (60 healthy per cell); seed 1");
     // 004's 0.5% threshold against a 1% baseline rolls back every healthy rollout
-    assertThat(r.out()).containsPattern("threshold +\\| 100\\.0% \\[9\\d\\.\\d%, 100\\.0%\\]");
+    assertThat(r.out()).containsPattern("threshold +\\| 100\\.00% \\[9\\d\\.\\d\\d%, 100\\.00%\\]");
   }
 
   @Test
