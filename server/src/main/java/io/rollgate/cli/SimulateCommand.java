@@ -157,6 +157,9 @@ final class SimulateCommand implements Callable<Integer> {
       if (!(stageMinutes > 0 && stageMinutes <= 7 * 24 * 60)) {
         throw usage("--stage-minutes must be > 0 and at most a week, got " + stageMinutes);
       }
+      if (runs != null && (runs < 1 || runs > SimulationSpec.MAX_RUNS)) {
+        throw usage("--runs must be between 1 and " + SimulationSpec.MAX_RUNS + ", got " + runs);
+      }
       if (lateRegression != null && !(lateRegression >= 0 && lateRegression < 1e7)) {
         throw usage("--late-regression must be a minute ≥ 0, got " + lateRegression);
       }

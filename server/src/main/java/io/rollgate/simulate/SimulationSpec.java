@@ -91,7 +91,7 @@ public record SimulationSpec(List<Double> rates, List<Double> baselineErrors, Li
     require(stageDuration != null && stageDuration.toSeconds() >= checkInterval.toSeconds()
         && stageDuration.toSeconds() % checkInterval.toSeconds() == 0
         && stageDuration.toSeconds() <= 7 * 24 * 3_600, "--stage-minutes",
-        "a stage must last a whole number of checks (--check-seconds " + checkInterval.toSeconds()
+        "--stage-minutes must be a whole number of checks (--check-seconds " + checkInterval.toSeconds()
             + ") and at most a week, got " + (stageDuration == null ? "none" : stageDuration.toSeconds() + " s"));
     long total = stageDuration.toSeconds() * stageBasisPoints.size();
     require(total / bucketWidth.toSeconds() <= 200_000, "--bucket-seconds",

@@ -124,9 +124,10 @@ class SimulateCommandTest {
       "--grid default --rate 5            | --grid default sets the rates",
       "--late-regression 40               | --late-regression must be a minute within the rollout (0 to 39)",
       "--check-seconds 15                 | --check-seconds must be a positive multiple of --bucket-seconds (10)",
-      "--stage-minutes 0.5                | a stage must last a whole number of checks",
+      "--stage-minutes 0.5                | --stage-minutes must be a whole number of checks (--check-seconds 60)",
       "--thresholds 0.5%                  | --thresholds needs one rate per stage (4), got 1",
-      "--runs 0                           | --healthy-runs must be between 1 and 1000000, got 0",
+      "--runs 0                           | --runs must be between 1 and 1000000, got 0",
+      "--healthy-runs 0 --grid default    | --healthy-runs must be between 1 and 1000000, got 0",
       "--alpha 0.7                        | --alpha must be > 0 and < 0.5, got 0.7",
       "--threads 0                        | --threads must be between 1 and 256, got 0",
       "--frobnicate                       | Unknown option: '--frobnicate'"})
