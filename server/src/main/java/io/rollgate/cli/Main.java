@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, EventsCommand.class,
         TokenCommand.class, RolloutCommand.class,
         SyncCommand.class,
+        SimulateCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
