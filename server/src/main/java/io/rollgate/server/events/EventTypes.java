@@ -31,7 +31,12 @@ public final class EventTypes {
       "rollout.resumed",
       "rollout.rolled_back",
       "rollout.aborted",
-      "rollout.completed");
+      "rollout.completed",
+      "scenario.created",
+      "scenario.run_recorded",
+      "scenario.learned",
+      "promotion.executed",
+      "promotion.rolled_back");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

@@ -135,6 +135,8 @@ public final class HttpApi {
     new PolicyRoutes(services.policies(), fleet, MAX_BODY_BYTES).register(app);
     new RolloutRoutes(services.rollouts(), services.policies(), services.clock(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
+    new EvidenceRoutes(new io.rollgate.store.evidence.EvidenceStore(db, journal, services.policies()), MAX_BODY_BYTES)
+        .register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);

@@ -113,7 +113,43 @@ class AuthorizationMatrixTest {
           "{\"context\":{\"targetingKey\":\"u-1\"}}"),
       new Route("POST", "/ofrep/v1/evaluate/flags", "/ofrep/v1/evaluate/flags", "viewer",
           "{\"context\":{\"targetingKey\":\"u-1\"}}"),
-      new Route("GET", "/openapi.json", "/openapi.json", null, null));
+      new Route("GET", "/openapi.json", "/openapi.json", null, null),
+      new Route("POST", "/api/v1/scenarios", "/api/v1/scenarios", "operator", "{\"id\":\"s-#\"}"),
+      new Route("GET", "/api/v1/scenarios", "/api/v1/scenarios", "viewer", null),
+      new Route("GET", "/api/v1/scenarios/{id}", "/api/v1/scenarios/@", "viewer", null, Evidence::ready),
+      new Route("POST", "/api/v1/scenarios/{id}/runs", "/api/v1/scenarios/@/runs", "operator",
+          "[{\"passed\":true},{\"passed\":false,\"durationMs\":#}]", Evidence::ready),
+      new Route("GET", "/api/v1/scenarios/{id}/eligibility", "/api/v1/scenarios/@/eligibility", "viewer", null,
+          Evidence::ready),
+      new Route("POST", "/api/v1/promotions", "/api/v1/promotions", "operator",
+          "{\"scenario\":\"@\",\"policy\":\"@\",\"delta\":{\"max\":#},\"reason\":\"matrix\"}", Evidence::ready),
+      new Route("GET", "/api/v1/promotions", "/api/v1/promotions?policy=p", "viewer", null),
+      new Route("POST", "/api/v1/promotions/{id}/rollback", "/api/v1/promotions/@/rollback", "operator",
+          "{\"reason\":\"matrix\"}", Evidence::promoted));
+
+  /** Fresh evidence: a policy and an eligible scenario of the same name, or a promotion on them. */
+  static final class Evidence {
+    private static final AtomicInteger N = new AtomicInteger();
+
+    static String ready() {
+      String name = "e" + N.incrementAndGet();
+      assertThat(server.send("PUT", "/api/v1/policies/" + name, TestServer.ADMIN_TOKEN, "{\"document\":{\"max\":0}}")
+          .status()).isEqualTo(201);
+      assertThat(server.send("POST", "/api/v1/scenarios", TestServer.ADMIN_TOKEN,
+          "{\"id\":\"" + name + "\",\"minRuns\":1,\"window\":1}").status()).isEqualTo(201);
+      assertThat(server.send("POST", "/api/v1/scenarios/" + name + "/runs", TestServer.ADMIN_TOKEN,
+          "{\"passed\":true}").status()).isEqualTo(200);
+      return name;
+    }
+
+    static String promoted() {
+      String name = ready();
+      var r = server.send("POST", "/api/v1/promotions", TestServer.ADMIN_TOKEN,
+          "{\"scenario\":\"" + name + "\",\"policy\":\"" + name + "\",\"delta\":{\"max\":1}}");
+      assertThat(r.status()).as("%s", r).isEqualTo(201);
+      return r.json().path("id").asText();
+    }
+  }
 
   /** The five kinds of caller every route is tried with. */
   enum Caller {

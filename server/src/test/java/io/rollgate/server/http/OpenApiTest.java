@@ -151,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(17);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(21);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -453,7 +453,10 @@ class OpenApiTest {
       }
       policy("tour-create"); // the tour's own create finds it without a rollout
       act("pause", ids.get("resume"), author, 200);
+      evidence = new TourEvidence(tour, admin);
     }
+
+    TourEvidence evidence;
 
     /** A fresh policy and a rollout of the documented example on it. */
     String start(String policy, String by) {
@@ -476,6 +479,9 @@ class OpenApiTest {
 
     /** The operation's path for a call that should get through: policy "tour", the rollout prepared for it. */
     String path(OpenApiDocument.Operation op) {
+      if (evidence.handles(op)) {
+        return evidence.path(op);
+      }
       String action = op.template().substring(op.template().lastIndexOf('/') + 1);
       return concrete(op, "tour", ids.getOrDefault(action, ids.get("read")));
     }
@@ -485,6 +491,9 @@ class OpenApiTest {
       JsonNode example = op.bodyExample();
       if (example == null) {
         return null;
+      }
+      if (evidence.handles(op)) {
+        return evidence.successBody(op);
       }
       if (op.key().equals("POST /api/v1/rollouts")) {
         return createBody("tour-create");
@@ -501,6 +510,7 @@ class OpenApiTest {
      * documents with measurements, every kind of transition and a completion.
      */
     void refusalsAndEvidence() {
+      evidence.refusals();
       String read = ids.get("read");
       for (var op : List.of(putPolicy, DOC.operation("POST", "/api/v1/policies/{name}/changes"),
           DOC.operation("POST", "/api/v1/policies/{name}/rollback"))) {
@@ -573,6 +583,62 @@ class OpenApiTest {
           null).header("If-None-Match", etag).build());
       tour.observed.add(snapshot.key() + " " + unchanged.status());
       assertThat(unchanged.status()).as("%s", unchanged).isEqualTo(304);
+    }
+  }
+
+  /**
+   * Scenarios and promotions: an eligible scenario on its own policy (so the documented promotion
+   * succeeds), the promotion the rollback undoes, and the refusals only their state gives.
+   */
+  private static final class TourEvidence {
+    final Tour tour;
+    final String admin;
+
+    TourEvidence(Tour tour, String admin) {
+      this.tour = tour;
+      this.admin = admin;
+      tour.expect(201, DOC.operation("PUT", "/api/v1/policies/{name}"), "PUT", "/api/v1/policies/tour-promote", admin,
+          "{\"document\":{\"standard\":{\"max_wall_time_ms\":30000}}}");
+      tour.expect(201, DOC.operation("POST", "/api/v1/scenarios"), "POST", "/api/v1/scenarios", admin,
+          "{\"id\":\"tour-ready\",\"minRuns\":1,\"window\":1}");
+      tour.expect(200, DOC.operation("POST", "/api/v1/scenarios/{id}/runs"), "POST", "/api/v1/scenarios/tour-ready/runs",
+          admin, "[{\"passed\":true},{\"passed\":true,\"durationMs\":5,\"metrics\":{\"p99\":1.5},\"source\":\"tour\"}]");
+    }
+
+    boolean handles(OpenApiDocument.Operation op) {
+      return op.template().startsWith("/api/v1/scenarios") || op.template().startsWith("/api/v1/promotions");
+    }
+
+    String path(OpenApiDocument.Operation op) {
+      return op.template().startsWith("/api/v1/promotions") ? concrete(op, "tour-promote", "tour-promote-1")
+          : concrete(op, "tour-ready", "tour-ready");
+    }
+
+    String successBody(OpenApiDocument.Operation op) {
+      ObjectNode example = (ObjectNode) op.bodyExample().deepCopy();
+      return switch (op.key()) {
+        case "POST /api/v1/promotions" -> Json.write(example.put("scenario", "tour-ready").put("policy", "tour-promote"));
+        case "POST /api/v1/scenarios" -> Json.write(example.put("id", "tour-created"));
+        default -> Json.write(example);
+      };
+    }
+
+    void refusals() {
+      var create = DOC.operation("POST", "/api/v1/scenarios");
+      tour.expect(409, create, "POST", "/api/v1/scenarios", admin, "{\"id\":\"tour-ready\"}");
+      var promote = DOC.operation("POST", "/api/v1/promotions");
+      String body = successBody(promote);
+      tour.expect(404, promote, "POST", "/api/v1/promotions", admin, body.replace("tour-ready", "missing"));
+      // the tour rolled the promotion back: its learned scenario has no runs, so the next one is refused
+      var refused = tour.expect(409, promote, "POST", "/api/v1/promotions", admin, body);
+      assertThat(refused.json().path("detail").asText()).contains("tour-ready-learned-1").contains("0 of 50 required runs");
+      var rollback = DOC.operation("POST", "/api/v1/promotions/{id}/rollback");
+      tour.expect(409, rollback, "POST", "/api/v1/promotions/tour-promote-1/rollback", admin, "{\"reason\":\"again\"}");
+      var list = DOC.operation("GET", "/api/v1/promotions");
+      tour.expect(400, list, "GET", "/api/v1/promotions?policy=Not%20A%20Name", admin, null);
+      var history = tour.expect(200, list, "GET", "/api/v1/promotions?policy=tour-promote&limit=5", admin, null).json();
+      assertThat(history.at("/promotions/0/status").asText()).isEqualTo("rolled_back");
+      tour.expect(400, DOC.operation("GET", "/api/v1/scenarios"), "GET", "/api/v1/scenarios?limit=0", admin, null);
     }
   }
 

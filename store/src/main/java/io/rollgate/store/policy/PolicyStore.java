@@ -307,6 +307,21 @@ public final class PolicyStore {
     return ApplyPipeline.decide(current, candidate, kind, tx.now());
   }
 
+  /**
+   * Proposes {@code candidate} through the full apply pipeline inside another store's command (a
+   * promotion): guards, then an applied version or a journaled skip. Call {@link #verifyCommitted}
+   * after the command has committed.
+   */
+  public static ApplyResult proposeInCommand(Tx tx, PolicyName name, ObjectNode candidate, ChangeKind kind,
+      String reason, String actor) {
+    return propose(tx, require(tx.handle(), name), candidate, kind, reason, actor);
+  }
+
+  /** One stored version as the command's transaction sees it. */
+  public static Optional<PolicyVersion> versionInCommand(Tx tx, PolicyName name, int version) {
+    return PolicyRows.version(tx.handle(), name.value(), version);
+  }
+
   /** The verification barrier for a version committed by another store's command. */
   public ApplyResult verifyCommitted(ApplyResult result) {
     return verified(result);
