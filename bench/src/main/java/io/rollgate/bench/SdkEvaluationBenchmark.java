@@ -31,8 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Issue 7, "Performance": one evaluation of a flag under a 25% rollout, in the Rollgate SDK, the
  * Unleash Java SDK and the LaunchDarkly Java server SDK, each offline from its bootstrap file
  * ({@link SdkFixtures}), against a bare MurmurHash3 of the key as the floor. Every call takes the
- * next of the same 2^20 shuffled keys ("user-N"), so every method pays the same cache misses for
- * reading a key it has not seen for a million calls.
+ * next of the same 2^20 keys ("user-N", N shuffled with a fixed seed; see {@link SdkFixtures#keys}).
  *
  * <p>The peers are called as an application calls them: the per-call context object
  * ({@code UnleashContext}, {@code LDContext}) is built in the call, because their APIs take one
@@ -46,8 +45,8 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
 @Fork(value = 3, jvmArgsAppend = {"-Xms3g", "-Xmx3g", "--enable-native-access=ALL-UNNAMED"})
 public class SdkEvaluationBenchmark {
   private static final int MASK = SdkFixtures.KEY_COUNT - 1;
