@@ -31,7 +31,10 @@ public final class EventTypes {
       "rollout.resumed",
       "rollout.rolled_back",
       "rollout.aborted",
-      "rollout.completed");
+      "rollout.completed",
+      "incident.created",
+      "incident.updated",
+      "incident.suppressed");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 
