@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rollgate", mixinStandardHelpOptions = true, version = "rollgate 0.1.0",
     description = "Change running systems safely: guarded, versioned, audited runtime policies.",
     subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, EventsCommand.class,
-        TokenCommand.class, RolloutCommand.class,
+        TokenCommand.class, RolloutCommand.class, IncidentCommand.class,
         SyncCommand.class,
         SimulateCommand.class,
         CommandLine.HelpCommand.class})

@@ -11,6 +11,10 @@ import io.rollgate.server.metrics.Metrics;
 import io.rollgate.rollout.AnalysisSettings;
 import io.rollgate.server.analysis.AnalysisProvider;
 import io.rollgate.server.rollout.RolloutLoop;
+import io.rollgate.server.incident.IncidentBridge;
+import io.rollgate.server.incident.IncidentService;
+import io.rollgate.incident.IncidentSettings;
+import io.rollgate.store.incident.IncidentStore;
 import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
@@ -163,6 +167,8 @@ public final class RollgateServer implements AutoCloseable {
   private final EventHub events;
   private final RolloutStore rolloutStore;
   private final RolloutLoop rolloutLoop;
+  private IncidentService incidents;
+  private IncidentBridge incidentBridge;
   private final Javalin app;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -192,6 +198,7 @@ public final class RollgateServer implements AutoCloseable {
     Attestor attestor = null;
     EventHub events = null;
     RolloutLoop rolloutLoop = null;
+    IncidentBridge incidentBridge = null;
     Javalin app = null;
     try {
       var policies = new PolicyStore(db, journal);
@@ -211,23 +218,33 @@ public final class RollgateServer implements AutoCloseable {
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var rolloutStore = new RolloutStore(db, journal, policies);
       rolloutLoop = new RolloutLoop(rolloutStore, analysisProviders(), cfg.clock(), metrics.rollouts());
+      var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS),
+          metrics.registry());
+      incidentBridge = new IncidentBridge(incidents);
+      journal.addListener(incidentBridge);
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
-              cfg.authLimits(), events, rolloutStore));
+              cfg.authLimits(), events, rolloutStore, incidents.store()));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
-      return new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events, rolloutStore,
-          rolloutLoop, lifecycle, app);
+      var server = new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events,
+          rolloutStore, rolloutLoop, lifecycle, app);
+      server.incidents = incidents;
+      server.incidentBridge = incidentBridge;
+      return server;
     } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
       if (rolloutLoop != null) {
         rolloutLoop.close();
       }
       if (attestor != null) {
         attestor.close();
+      }
+      if (incidentBridge != null) {
+        incidentBridge.close();
       }
       if (events != null) {
         events.close();
@@ -329,6 +346,16 @@ public final class RollgateServer implements AutoCloseable {
     return rolloutLoop;
   }
 
+  /** Incidents: where gates, budgets and the bridges signal. */
+  public IncidentService incidents() {
+    return incidents;
+  }
+
+  /** The journal listener that turns rollbacks, verification and attestation failures into signals. */
+  public IncidentBridge incidentBridge() {
+    return incidentBridge;
+  }
+
   public RolloutStore rolloutStore() {
     return rolloutStore;
   }
@@ -376,6 +403,7 @@ public final class RollgateServer implements AutoCloseable {
     } catch (RuntimeException e) { // grace period over with requests still open: drain the journal anyway
       log.warn("HTTP did not stop cleanly within {} s: {}", HttpApi.SHUTDOWN_GRACE.toSeconds(), e.toString());
     }
+    incidentBridge.close(); // its signals are journal commands: before the journal closes
     journal.close();
     db.close();
     lifecycle.moveTo(Lifecycle.State.STOPPED);

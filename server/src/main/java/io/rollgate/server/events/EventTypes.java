@@ -36,7 +36,10 @@ public final class EventTypes {
       "scenario.run_recorded",
       "scenario.learned",
       "promotion.executed",
-      "promotion.rolled_back");
+      "promotion.rolled_back",
+      "incident.created",
+      "incident.updated",
+      "incident.suppressed");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

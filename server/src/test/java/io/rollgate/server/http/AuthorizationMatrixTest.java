@@ -106,6 +106,18 @@ class AuthorizationMatrixTest {
       new Route("GET", "/api/v1/sdk/snapshot", "/api/v1/sdk/snapshot?policy=p", "viewer", null),
       new Route("POST", "/api/v1/sdk/report", "/api/v1/sdk/report", "operator",
           "{\"client\":\"matrix\",\"policies\":{\"p\":\"" + "a".repeat(64) + "\"}}"),
+      new Route("GET", "/api/v1/incidents", "/api/v1/incidents?state=open", "viewer", null),
+      new Route("GET", "/api/v1/incidents/{id}", "/api/v1/incidents/@", "viewer", null, () -> Incidents.in(null)),
+      new Route("POST", "/api/v1/incidents/{id}/acknowledge", "/api/v1/incidents/@/acknowledge", "operator",
+          "{\"reason\":\"matrix\"}", () -> Incidents.in(null)),
+      new Route("POST", "/api/v1/incidents/{id}/unacknowledge", "/api/v1/incidents/@/unacknowledge", "operator",
+          "{\"reason\":\"matrix\"}", () -> Incidents.in(io.rollgate.incident.Action.ACKNOWLEDGE)),
+      new Route("POST", "/api/v1/incidents/{id}/mitigate", "/api/v1/incidents/@/mitigate", "operator",
+          "{\"reason\":\"matrix\"}", () -> Incidents.in(io.rollgate.incident.Action.ACKNOWLEDGE)),
+      new Route("POST", "/api/v1/incidents/{id}/resolve", "/api/v1/incidents/@/resolve", "operator",
+          "{\"reason\":\"matrix\"}", () -> Incidents.in(null)),
+      new Route("POST", "/api/v1/incidents/{id}/close", "/api/v1/incidents/@/close", "operator",
+          "{\"reason\":\"matrix\"}", () -> Incidents.in(io.rollgate.incident.Action.RESOLVE)),
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
       new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
@@ -219,6 +231,22 @@ class AuthorizationMatrixTest {
       var r = server.send("POST", "/api/v1/rollouts/" + id + "/pause", TestServer.ADMIN_TOKEN, "{\"reason\":\"matrix\"}");
       assertThat(r.status()).as("%s", r).isEqualTo(200);
       return id;
+    }
+  }
+
+  /** A new incident of its own key, moved by {@code first} when given; made straight in the store. */
+  static final class Incidents {
+    private static final AtomicInteger KEYS = new AtomicInteger();
+
+    static String in(io.rollgate.incident.Action first) {
+      var signaled = server.server().incidents().signal(new io.rollgate.incident.Signal(
+          io.rollgate.incident.Kind.BUDGET, io.rollgate.incident.Severity.SEV3, "matrix-" + KEYS.incrementAndGet(),
+          "matrix budget exceeded", null));
+      long id = signaled.incident().id();
+      if (first != null) {
+        server.server().incidents().store().act(id, first, "admin", "matrix");
+      }
+      return Long.toString(id);
     }
   }
 

@@ -848,7 +848,7 @@ class BadInputProperties {
   /** Path parameters that name something well-formed: the policy that exists, version 1, a rollout id (none exists). */
   static String fill(String template) {
     return template.replace("{name}", "existing").replace("{policy}", "existing").replace("{key}", "existing")
-        .replace("{id}", "existing-1")
+        .replace("{id}", template.startsWith("/api/v1/incidents/") ? "1" : "existing-1")
         .replace("{version}", "1");
   }
 

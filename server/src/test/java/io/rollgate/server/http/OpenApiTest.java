@@ -151,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(21);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(26);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -367,6 +367,7 @@ class OpenApiTest {
     tour.call(DOC.operation("GET", "/api/v1/policies/{name}/versions/{version}"), "GET",
         "/api/v1/policies/tour/versions/999", admin, null);
     rollouts.refusalsAndEvidence();
+    rollouts.incidentRefusals();
     ofrep(tour, admin);
     for (int i = 0; i < AuthLimits.DEFAULTS.maxFailures(); i++) { // and last, limited: every protected route says 429
       tour.call(DOC.operation("GET", "/api/v1/policies"), "GET", "/api/v1/policies", "Bearer rg_guess-" + i, null);
@@ -440,6 +441,8 @@ class OpenApiTest {
     final String author;
     /** "read" or an action → the rollout the tour uses for it. */
     final Map<String, String> ids = new LinkedHashMap<>();
+    /** "read" or a lifecycle action → the incident the tour uses for it. */
+    final Map<String, String> incidents = new LinkedHashMap<>();
     final OpenApiDocument.Operation create = DOC.operation("POST", "/api/v1/rollouts");
     final OpenApiDocument.Operation putPolicy = DOC.operation("PUT", "/api/v1/policies/{name}");
 
@@ -454,6 +457,39 @@ class OpenApiTest {
       policy("tour-create"); // the tour's own create finds it without a rollout
       act("pause", ids.get("resume"), author, 200);
       evidence = new TourEvidence(tour, admin);
+      // an incident for each lifecycle action, in the state where the action succeeds
+      var store = server.server().incidents();
+      for (String a : List.of("read", "acknowledge", "unacknowledge", "mitigate", "resolve", "close")) {
+        long id = store.signal(new io.rollgate.incident.Signal(io.rollgate.incident.Kind.GATE_FAILURE,
+            io.rollgate.incident.Severity.SEV2, "tour-" + a, "gate tour-" + a + " failed", null)).incident().id();
+        if (a.equals("unacknowledge") || a.equals("mitigate")) {
+          store.store().act(id, io.rollgate.incident.Action.ACKNOWLEDGE, "tour", "prepared");
+        } else if (a.equals("close")) {
+          store.store().act(id, io.rollgate.incident.Action.RESOLVE, "tour", "prepared");
+        }
+        incidents.put(a, Long.toString(id));
+      }
+    }
+
+    /** An illegal transition and an unknown incident: what the generic calls cannot reach. */
+    void incidentRefusals() {
+      String read = incidents.get("read");
+      var close = DOC.operation("POST", "/api/v1/incidents/{id}/close");
+      var refused = tour.expect(409, close, "POST", "/api/v1/incidents/" + read + "/close", admin, body(close));
+      assertThat(refused.json().path("detail").asText()).contains("cannot go from open to closed");
+      for (String a : List.of("acknowledge", "unacknowledge", "mitigate", "resolve", "close")) { // done already: again
+        var op = DOC.operation("POST", "/api/v1/incidents/{id}/" + a);
+        tour.expect(409, op, "POST", "/api/v1/incidents/" + incidents.get(a) + "/" + a, admin, body(op));
+      }
+      for (var op : DOC.operations()) {
+        if (op.template().startsWith("/api/v1/incidents/{id}")) {
+          tour.expect(404, op, op.method(), op.template().replace("{id}", "999999"), admin, body(op));
+        }
+      }
+      var list = DOC.operation("GET", "/api/v1/incidents");
+      var filtered = tour.expect(200, list, "GET", "/api/v1/incidents?state=open&severity=sev2&kind=gate_failure&limit=5",
+          admin, null);
+      assertThat(filtered.json().path("incidents")).isNotEmpty();
     }
 
     TourEvidence evidence;
@@ -483,6 +519,9 @@ class OpenApiTest {
         return evidence.path(op);
       }
       String action = op.template().substring(op.template().lastIndexOf('/') + 1);
+      if (op.template().startsWith("/api/v1/incidents/")) {
+        return concrete(op, "tour", incidents.getOrDefault(action, incidents.get("read")));
+      }
       return concrete(op, "tour", ids.getOrDefault(action, ids.get("read")));
     }
 

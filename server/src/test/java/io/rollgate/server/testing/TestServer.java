@@ -77,8 +77,14 @@ public final class TestServer implements AutoCloseable {
     return "http://127.0.0.1:" + port();
   }
 
-  /** The journal head sequence number, read straight from the store. */
+  /**
+   * The journal head sequence number, read straight from the store, once the incident bridge has
+   * committed the signals of earlier entries (it does so right after their commit, on its own thread).
+   */
   public long journalHead() {
+    if (!server.incidentBridge().awaitIdle(java.time.Duration.ofSeconds(30))) {
+      throw new AssertionError("the incident bridge still has signals to commit after 30 s");
+    }
     return server.journalReader().head().seq();
   }
 
