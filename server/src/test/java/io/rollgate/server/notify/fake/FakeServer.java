@@ -51,16 +51,16 @@ public abstract class FakeServer implements AutoCloseable {
   }
 
   /** What a handler answers. */
-  protected record Response(int status, String contentType, String body, Map<String, String> headers) {
-    static Response json(int status, Object body) {
+  public record Response(int status, String contentType, String body, Map<String, String> headers) {
+    public static Response json(int status, Object body) {
       return new Response(status, "application/json; charset=utf-8", Json.write(body), Map.of());
     }
 
-    static Response json(int status, Object body, Map<String, String> headers) {
+    public static Response json(int status, Object body, Map<String, String> headers) {
       return new Response(status, "application/json; charset=utf-8", Json.write(body), headers);
     }
 
-    static Response text(int status, String body) {
+    public static Response text(int status, String body) {
       return new Response(status, "text/plain; charset=utf-8", body, Map.of());
     }
   }
