@@ -31,7 +31,9 @@ public final class EventTypes {
       "rollout.resumed",
       "rollout.rolled_back",
       "rollout.aborted",
-      "rollout.completed");
+      "rollout.completed",
+      "notification.linked",
+      "notification.failed");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 
