@@ -247,12 +247,14 @@ public final class Notifications implements IncidentSink, AutoCloseable {
       issue = new Attempt.Delivered(ext.externalId(), ext.externalUrl());
     } else {
       Instant firstTry;
+      boolean mine = false;
       if (ext == null) {
-        firstTry = journal.execute(tx -> {
-          Outbox.creating(tx.handle(), r.incidentId(), t.id(), tx.now());
-          return Outbox.external(tx.handle(), r.incidentId(), t.id()).orElseThrow().createdAt();
-        });
-        issue = new Attempt.NotFound(); // nothing was ever sent: no need to look
+        mine = journal.execute(tx -> Outbox.creating(tx.handle(), r.incidentId(), t.id(), tx.now()));
+        ext = Outbox.external(reads, r.incidentId(), t.id()).orElseThrow();
+      }
+      if (mine) {
+        firstTry = ext.createdAt();
+        issue = new Attempt.NotFound(); // we just wrote the record: nothing was ever sent, no need to look
       } else {
         firstTry = ext.createdAt();
         issue = t.find(r.incidentId(), firstTry.minus(LOOKUP_SLACK)); // a create may have landed
