@@ -54,6 +54,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "The window for --auth-failure-limit, in seconds (default ${DEFAULT-VALUE})")
   long authFailureWindow;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "rollgate.yaml: notifiers (github, gitlab, jira, slack, webhook) with ${ENV_VAR} secrets; "
+          + "see docs/operations/notifiers.md")
+  Path config;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -82,9 +87,18 @@ final class ServeCommand implements Callable<Integer> {
         JournalConfig.DEFAULTS, metricsToken(),
         new RollgateServer.Loops(Duration.ofSeconds(attestIntervalSeconds), RollgateServer.Loops.DEFAULT_ROLLOUT_TICK),
         Duration.ofSeconds(drainDelaySeconds), authLimits, io.rollgate.server.events.EventsConfig.DEFAULTS);
+    var notifiers = io.rollgate.server.notify.NotifySettings.NONE;
+    if (config != null) {
+      Function<String, String> env = spec.root().userObject() instanceof Main m ? m.env : System::getenv;
+      try {
+        notifiers = io.rollgate.server.notify.NotifySettings.load(config, env::apply);
+      } catch (io.rollgate.server.notify.NotifyConfigException e) {
+        throw new CliException(2, "cannot start: " + e.getMessage());
+      }
+    }
     RollgateServer server;
     try {
-      server = RollgateServer.start(cfg);
+      server = RollgateServer.start(cfg, notifiers, config == null ? "rollgate.yaml" : config.toString());
     } catch (RuntimeException e) {
       throw new CliException(2, "cannot start: " + rootMessage(e));
     }

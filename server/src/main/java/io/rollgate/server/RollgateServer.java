@@ -170,6 +170,9 @@ public final class RollgateServer implements AutoCloseable {
   private IncidentService incidents;
   private IncidentBridge incidentBridge;
   private final Javalin app;
+  /** How often the notifier pumps rollout entries and retries due deliveries (commits wake it sooner). */
+  static final Duration NOTIFY_TICK = Duration.ofSeconds(1);
+  private io.rollgate.server.notify.Notifications notifications;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -192,6 +195,14 @@ public final class RollgateServer implements AutoCloseable {
   }
 
   public static RollgateServer start(Config cfg) {
+    return start(cfg, io.rollgate.server.notify.NotifySettings.NONE, "rollgate.yaml");
+  }
+
+  /**
+   * As {@link #start(Config)}, with the notifiers of {@code configName} (rollgate.yaml); a bad template
+   * fails the start with a message naming that file, the template and the line.
+   */
+  public static RollgateServer start(Config cfg, io.rollgate.server.notify.NotifySettings notifiers, String configName) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
     Metrics metrics = Metrics.create(cfg.metricsToken());
     Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
@@ -199,6 +210,7 @@ public final class RollgateServer implements AutoCloseable {
     EventHub events = null;
     RolloutLoop rolloutLoop = null;
     IncidentBridge incidentBridge = null;
+    io.rollgate.server.notify.Notifications notifications = null;
     Javalin app = null;
     try {
       var policies = new PolicyStore(db, journal);
@@ -222,6 +234,10 @@ public final class RollgateServer implements AutoCloseable {
           metrics.registry());
       incidentBridge = new IncidentBridge(incidents);
       journal.addListener(incidentBridge);
+      if (!notifiers.sinks().isEmpty()) {
+        notifications = io.rollgate.server.notify.Notifications.create(db, journal, notifiers, configName, cfg.clock(),
+            new java.security.SecureRandom());
+      }
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
@@ -229,14 +245,21 @@ public final class RollgateServer implements AutoCloseable {
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());
+      if (notifications != null) {
+        notifications.start(NOTIFY_TICK);
+      }
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
       var server = new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events,
           rolloutStore, rolloutLoop, lifecycle, app);
       server.incidents = incidents;
       server.incidentBridge = incidentBridge;
+      server.notifications = notifications;
       return server;
     } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
+      if (notifications != null) {
+        notifications.close();
+      }
       if (rolloutLoop != null) {
         rolloutLoop.close();
       }
@@ -356,6 +379,16 @@ public final class RollgateServer implements AutoCloseable {
     return incidentBridge;
   }
 
+  /** Where incidents are announced: the configured notifiers, or {@link io.rollgate.server.notify.IncidentSink#NONE}. */
+  public io.rollgate.server.notify.IncidentSink incidentSink() {
+    return notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications;
+  }
+
+  /** The notifier outbox and its loop, or null when rollgate.yaml configures none. */
+  public io.rollgate.server.notify.Notifications notifications() {
+    return notifications;
+  }
+
   public RolloutStore rolloutStore() {
     return rolloutStore;
   }
@@ -396,6 +429,9 @@ public final class RollgateServer implements AutoCloseable {
     pause(drainDelay);
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
     rolloutLoop.close();
+    if (notifications != null) {
+      notifications.close();
+    }
     attestor.close();
     events.close();
     try {

@@ -39,7 +39,9 @@ public final class EventTypes {
       "promotion.rolled_back",
       "incident.created",
       "incident.updated",
-      "incident.suppressed");
+      "incident.suppressed",
+      "notification.linked",
+      "notification.failed");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

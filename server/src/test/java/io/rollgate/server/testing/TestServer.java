@@ -48,12 +48,19 @@ public final class TestServer implements AutoCloseable {
 
   /** @param customize adjusts the test configuration (metrics token, attest interval, …) before start */
   public static TestServer start(String dbUrl, UnaryOperator<RollgateServer.Config> customize) {
+    return start(dbUrl, customize, io.rollgate.server.notify.NotifySettings.NONE);
+  }
+
+  /** @param notifiers as rollgate.yaml would configure them */
+  public static TestServer start(String dbUrl, UnaryOperator<RollgateServer.Config> customize,
+      io.rollgate.server.notify.NotifySettings notifiers) {
     var clock = MutableClock.at("2025-01-01T00:00:00Z");
     Path dir = TestDatabases.newTempDir();
     var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
         null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null,
         new RollgateServer.Loops(RollgateServer.Loops.DEFAULT_ATTEST_INTERVAL, java.time.Duration.ZERO),
-        java.time.Duration.ZERO, AuthLimits.DEFAULTS, io.rollgate.server.events.EventsConfig.DEFAULTS)));
+        java.time.Duration.ZERO, AuthLimits.DEFAULTS, io.rollgate.server.events.EventsConfig.DEFAULTS)), notifiers,
+        "rollgate.yaml");
     return new TestServer(server, clock, dir);
   }
 
