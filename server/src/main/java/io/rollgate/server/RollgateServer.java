@@ -230,14 +230,16 @@ public final class RollgateServer implements AutoCloseable {
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var rolloutStore = new RolloutStore(db, journal, policies);
       rolloutLoop = new RolloutLoop(rolloutStore, analysisProviders(), cfg.clock(), metrics.rollouts());
-      var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS),
-          metrics.registry());
-      incidentBridge = new IncidentBridge(incidents);
-      journal.addListener(incidentBridge);
       if (!notifiers.sinks().isEmpty()) {
         notifications = io.rollgate.server.notify.Notifications.create(db, journal, notifiers, configName, cfg.clock(),
             new java.security.SecureRandom());
       }
+      IncidentStore.Observer announce = notifications == null ? IncidentStore.Observer.NONE
+          : io.rollgate.server.incident.IncidentNotices.observer(notifications);
+      var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS, announce),
+          metrics.registry());
+      incidentBridge = new IncidentBridge(incidents);
+      journal.addListener(incidentBridge);
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),

@@ -38,11 +38,37 @@ public final class IncidentStore {
   private final Jdbi reads;
   private final Journal journal;
   private final IncidentSettings settings;
+  private final Observer observer;
+
+  /**
+   * Told about every created, reopened or changed incident inside the command that changed it, so that
+   * what it writes (the notifiers' outbox) commits with the incident or not at all.
+   */
+  public interface Observer {
+    /** Created, or reopened. */
+    void opened(Tx tx, IncidentView incident);
+
+    /** Counted again, suppressed onto it, or moved through its lifecycle. */
+    void updated(Tx tx, IncidentView incident);
+
+    Observer NONE = new Observer() {
+      @Override
+      public void opened(Tx tx, IncidentView incident) {}
+
+      @Override
+      public void updated(Tx tx, IncidentView incident) {}
+    };
+  }
 
   public IncidentStore(Database db, Journal journal, IncidentSettings settings) {
+    this(db, journal, settings, Observer.NONE);
+  }
+
+  public IncidentStore(Database db, Journal journal, IncidentSettings settings, Observer observer) {
     this.reads = db.reads();
     this.journal = journal;
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.observer = Objects.requireNonNull(observer, "observer");
   }
 
   public IncidentSettings settings() {
@@ -59,11 +85,27 @@ public final class IncidentStore {
 
   /** Records {@code signal}: a new incident, an occurrence, a reopen, or a suppressed occurrence. Never dropped. */
   public Signaled signal(Signal signal) {
-    return journal.execute(tx -> apply(tx, signal, settings));
+    return journal.execute(tx -> apply(tx, signal, settings, observer));
   }
 
   /** The command itself, for callers that must signal inside a command of their own. */
   public static Signaled apply(Tx tx, Signal signal, IncidentSettings settings) {
+    return apply(tx, signal, settings, Observer.NONE);
+  }
+
+  /** {@link #apply(Tx, Signal, IncidentSettings)}, telling {@code observer} in the same command. */
+  public static Signaled apply(Tx tx, Signal signal, IncidentSettings settings, Observer observer) {
+    Signaled s = decideAndWrite(tx, signal, settings);
+    switch (s.outcome()) {
+      case Dedup.Outcome.Create c -> observer.opened(tx, s.incident());
+      case Dedup.Outcome.Reopen r -> observer.opened(tx, s.incident());
+      case Dedup.Outcome.Occurrence o -> observer.updated(tx, s.incident());
+      case Dedup.Outcome.Suppressed x -> observer.updated(tx, s.incident());
+    }
+    return s;
+  }
+
+  private static Signaled decideAndWrite(Tx tx, Signal signal, IncidentSettings settings) {
     var h = tx.handle();
     Instant now = tx.now();
     String key = signal.dedupKey();
@@ -149,6 +191,7 @@ public final class IncidentStore {
       p.put("action", action.wire()).put("fromState", before.state().wire()).put("reason", reason);
       long seq = tx.append("incident.updated", subject(id), actor, p);
       IncidentRows.insertTransition(tx.handle(), id, now, seq, before.state(), to, actor, reason);
+      observer.updated(tx, v);
       return v;
     });
   }
