@@ -243,7 +243,8 @@ public final class RollgateServer implements AutoCloseable {
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
-              cfg.authLimits(), events, rolloutStore, incidents.store()));
+              cfg.authLimits(), events, rolloutStore, incidents.store(),
+              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());

@@ -1,5 +1,7 @@
 package io.rollgate.server.http;
 
+import io.rollgate.server.notify.IncidentSink;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
@@ -29,8 +31,11 @@ final class IncidentRoutes {
   private final IncidentStore incidents;
   private final long maxBody;
 
-  IncidentRoutes(IncidentStore incidents, long maxBody) {
+  private final IncidentSink sink;
+
+  IncidentRoutes(IncidentStore incidents, IncidentSink sink, long maxBody) {
     this.incidents = incidents;
+    this.sink = sink;
     this.maxBody = maxBody;
   }
 
@@ -110,7 +115,8 @@ final class IncidentRoutes {
       }
       j.put("to", t.to().wire()).put("actor", t.actor()).put("reason", t.reason());
     }
-    o.putArray("links"); // external issues and messages; the notifiers fill this
+    var links = o.putArray("links"); // the external issues the notifiers opened for it
+    sink.links(Long.toString(v.id())).forEach(l -> links.add(Json.mapper().valueToTree(l)));
     return o;
   }
 

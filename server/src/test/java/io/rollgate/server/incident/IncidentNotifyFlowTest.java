@@ -50,6 +50,14 @@ class IncidentNotifyFlowTest {
       assertThat(server.get("/api/v1/incidents", admin).json().path("incidents")).hasSize(1);
       assertThat(server.get("/api/v1/incidents/" + id, admin).json().path("count").asInt()).isGreaterThanOrEqualTo(2);
       assertThat(github.issues()).as("one external issue per incident, however many signals").hasSize(1);
+      // the incident shows where it was filed
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        var links = server.get("/api/v1/incidents/" + id, admin).json().path("links");
+        assertThat(links).anySatisfy(l -> {
+          assertThat(l.path("sink").asText()).isEqualTo("github");
+          assertThat(l.path("url").asText()).contains("/acme/ops/issues/");
+        });
+      });
     }
   }
 
