@@ -1,8 +1,8 @@
 package io.rollgate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -131,29 +131,19 @@ final class IncidentCommand {
   }
 
   /** The lifecycle actions share everything but their name and path. */
-  abstract static class Act implements Callable<Integer> {
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+  abstract static class Act extends ReasonedAction {
     @Parameters(index = "0", paramLabel = "ID", description = "The incident id, such as 42") String id;
-    @Option(names = "--reason", required = true, description = "Why; required, recorded in the journal with your name")
-    String reason;
 
     abstract String action();
 
     @Override
-    public Integer call() {
-      String path = incidentPath(id) + "/" + action();
-      if (reason.isBlank()) {
-        throw new CliException(2, "--reason must not be blank: say why, it is recorded in the journal");
-      }
-      JsonNode r = opts.client().send("POST", path, Map.of("reason", reason));
-      var out = spec.commandLine().getOut();
-      if (opts.json) {
-        out.println(r.toPrettyString());
-      } else {
-        out.printf("incident %s is %s%n", r.path("id").asText(), r.path("state").asText());
-      }
-      return 0;
+    String path() {
+      return incidentPath(id) + "/" + action();
+    }
+
+    @Override
+    void print(PrintWriter out, JsonNode r) {
+      out.printf("incident %s is %s%n", r.path("id").asText(), r.path("state").asText());
     }
   }
 

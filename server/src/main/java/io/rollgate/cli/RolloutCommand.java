@@ -4,6 +4,7 @@ import static io.rollgate.cli.PolicyCommand.body;
 import static io.rollgate.cli.PolicyCommand.readJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.policy.PolicyName;
 import java.math.BigDecimal;
@@ -231,30 +232,20 @@ final class RolloutCommand {
   }
 
   /** The five manual actions share everything but their name, path and help text. */
-  abstract static class Action implements Callable<Integer> {
-    @Mixin ClientOptions opts;
-    @Spec CommandSpec spec;
+  abstract static class Action extends ReasonedAction {
     @Parameters(index = "0", paramLabel = "ID", description = "The rollout id, such as guardian-enforcement-3") String id;
-    @Option(names = "--reason", required = true, description = "Why; required, recorded in the journal with your name")
-    String reason;
 
     abstract String action();
 
     @Override
-    public Integer call() {
-      String path = rolloutPath(id) + "/" + action();
-      if (reason.isBlank()) {
-        throw new CliException(2, "--reason must not be blank: say why, it is recorded in the journal");
-      }
-      JsonNode r = opts.client().send("POST", path, Map.of("reason", reason));
-      var out = spec.commandLine().getOut();
-      if (opts.json) {
-        out.println(r.toPrettyString());
-      } else {
-        out.printf("%s is %s at stage %s%n  why: %s%n", r.path("id").asText(), r.path("phase").asText(),
-            stageDetail(r, r.path("currentStage")), r.path("reason").asText(""));
-      }
-      return 0;
+    String path() {
+      return rolloutPath(id) + "/" + action();
+    }
+
+    @Override
+    void print(PrintWriter out, JsonNode r) {
+      out.printf("%s is %s at stage %s%n  why: %s%n", r.path("id").asText(), r.path("phase").asText(),
+          stageDetail(r, r.path("currentStage")), r.path("reason").asText(""));
     }
   }
 
