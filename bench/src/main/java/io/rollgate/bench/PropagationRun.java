@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.json.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +50,7 @@ final class PropagationRun {
   private final int index;
   private final Path out;
   private final Path java;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = Harness.http();
   private String base;
   private int n; // the value the next change writes, so that no change is a no-op
   private long deadline;
@@ -82,7 +79,7 @@ final class PropagationRun {
     ObjectNode r = Json.object();
     r.put("run", index).put("clients", o.clients()).put("events", o.events())
         .put("intervalMs", o.interval().toMillis()).put("warmupEvents", o.warmupEvents())
-        .put("loadavgAtStart", loadavg());
+        .put("loadavgAtStart", Harness.loadavg());
     try (var server = ServerProcess.start(java, o.serverJar(), o.serverJvmOptions(), data, admin, log,
         Duration.ofSeconds(60));
         var reader = new SseReader(o.readerThreads())) {
@@ -137,12 +134,12 @@ final class PropagationRun {
 
       wallOffsetNanos = wallMinusNanoTime();
       Duration serverCpu0 = server.cpu();
-      Duration ownCpu0 = ownCpu();
+      Duration ownCpu0 = Harness.ownCpu();
       List<Change> changes = write(o.events(), admin);
       long head = headSeq(viewer);
       long reached = awaitAll(subscribers, head);
       double serverCpu = server.cpu().minus(serverCpu0).toNanos() / 1e9;
-      r.put("serverCpuSeconds", serverCpu).put("harnessCpuSeconds", ownCpu().minus(ownCpu0).toNanos() / 1e9)
+      r.put("serverCpuSeconds", serverCpu).put("harnessCpuSeconds", Harness.ownCpu().minus(ownCpu0).toNanos() / 1e9)
           .put("measuredSeconds", (System.nanoTime() - changes.getFirst().sent()) / 1e9)
           .put("serverCpuMicrosPerDelivery", serverCpu * 1e6 / ((double) o.events() * o.clients()))
           // what the fan-out adds: the CPU a change costs with nobody subscribed taken out
@@ -168,7 +165,7 @@ final class PropagationRun {
       closing.set(true);
       deleteTree(data);
     }
-    r.put("loadavgAtEnd", loadavg());
+    r.put("loadavgAtEnd", Harness.loadavg());
     return r;
   }
 
@@ -209,12 +206,12 @@ final class PropagationRun {
         throw new IllegalStateException("run timed out after " + o.runTimeout().toSeconds() + " s while writing");
       }
       n++;
-      var req = request("POST", "/api/v1/policies/" + POLICY + "/changes", token,
+      var req = Harness.request(base, "POST", "/api/v1/policies/" + POLICY + "/changes", token,
           "{\"delta\":{\"n\":" + n + "},\"reason\":\"sse bench " + n + "\"}");
       long sent = System.nanoTime();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
       long acked = System.nanoTime();
-      JsonNode body = check(resp, 200);
+      JsonNode body = Harness.check(resp, 200);
       if (!body.path("applied").asBoolean()) {
         throw new IllegalStateException("change " + n + " was not applied: " + resp.body());
       }
@@ -416,25 +413,7 @@ final class PropagationRun {
 
   private JsonNode call(String method, String path, String token, String body, int expect)
       throws IOException, InterruptedException {
-    return check(http.send(request(method, path, token, body), HttpResponse.BodyHandlers.ofString()), expect);
-  }
-
-  private HttpRequest request(String method, String path, String token, String body) {
-    var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token);
-    if (body == null) {
-      return b.method(method, HttpRequest.BodyPublishers.noBody()).build();
-    }
-    return b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body))
-        .build();
-  }
-
-  private static JsonNode check(HttpResponse<String> resp, int expect) throws IOException {
-    if (resp.statusCode() != expect) {
-      throw new IOException(resp.request().method() + " " + resp.request().uri().getPath() + " answered "
-          + resp.statusCode() + " (expected " + expect + "): " + resp.body());
-    }
-    return Json.mapper().readTree(resp.body());
+    return Harness.call(http, base, method, path, token, body, expect);
   }
 
   private long remainingNanos() {
@@ -458,19 +437,6 @@ final class PropagationRun {
       }
     }
     return offset;
-  }
-
-  private static Duration ownCpu() {
-    return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
-  }
-
-  private static String loadavg() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -6,9 +6,7 @@ import io.rollgate.client.ClientEvent;
 import io.rollgate.client.RollgateClient;
 import io.rollgate.json.Json;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,8 +123,7 @@ public final class SdkPropagation {
   }
 
   private final Options o;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = Harness.http();
   private String base;
   private int n;
   private long deadline;
@@ -166,7 +163,7 @@ public final class SdkPropagation {
     Path log = o.out().resolve("sdk-propagation-" + o.clients() + "c-server.log");
     ObjectNode r = Json.object();
     r.put("clients", o.clients()).put("changes", o.changes()).put("warmupChanges", o.warmup())
-        .put("intervalMs", o.interval().toMillis()).put("loadavgAtStart", loadavg());
+        .put("intervalMs", o.interval().toMillis()).put("loadavgAtStart", Harness.loadavg());
     List<RollgateClient> clients = new ArrayList<>();
     try (var server = ServerProcess.start(java, o.serverJar(), List.of("-Xmx1g"), data, admin, log,
         Duration.ofSeconds(60))) {
@@ -180,7 +177,7 @@ public final class SdkPropagation {
     } finally {
       SdkEvaluationBenchmark.deleteTree(data);
     }
-    r.put("loadavgAtEnd", loadavg());
+    r.put("loadavgAtEnd", Harness.loadavg());
     return r;
   }
 
@@ -220,12 +217,12 @@ public final class SdkPropagation {
     write(o.warmup(), admin);
     awaitAll(observers, o.warmup());
     Duration serverCpu0 = server.cpu();
-    Duration ownCpu0 = ownCpu();
+    Duration ownCpu0 = Harness.ownCpu();
     List<Change> changes = write(o.changes(), admin);
     boolean complete = awaitAll(observers, total);
     r.put("complete", complete);
     r.put("serverCpuSeconds", server.cpu().minus(serverCpu0).toNanos() / 1e9)
-        .put("harnessCpuSeconds", ownCpu().minus(ownCpu0).toNanos() / 1e9);
+        .put("harnessCpuSeconds", Harness.ownCpu().minus(ownCpu0).toNanos() / 1e9);
     r.set("ackMs", dist(changes.stream().mapToDouble(c -> (c.acked() - c.sent()) / 1e6).toArray()));
 
     // per (client, change): ack → that client's listener; per change: ack → the last of the clients
@@ -291,12 +288,12 @@ public final class SdkPropagation {
         throw new IllegalStateException("run timed out after " + o.timeout().toSeconds() + " s while writing");
       }
       n++;
-      var req = request("POST", "/api/v1/policies/" + POLICY + "/changes", token,
+      var req = Harness.request(base, "POST", "/api/v1/policies/" + POLICY + "/changes", token,
           "{\"delta\":{\"n\":" + n + "},\"reason\":\"sdk bench " + n + "\"}");
       long sent = System.nanoTime();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
       long acked = System.nanoTime();
-      JsonNode body = check(resp, 200);
+      JsonNode body = Harness.check(resp, 200);
       if (!body.path("applied").asBoolean()) {
         throw new IllegalStateException("change " + n + " was not applied: " + resp.body());
       }
@@ -324,37 +321,7 @@ public final class SdkPropagation {
 
   private JsonNode call(String method, String path, String token, String body, int expect)
       throws IOException, InterruptedException {
-    return check(http.send(request(method, path, token, body), HttpResponse.BodyHandlers.ofString()), expect);
+    return Harness.call(http, base, method, path, token, body, expect);
   }
 
-  private HttpRequest request(String method, String path, String token, String body) {
-    var b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token);
-    if (body == null) {
-      return b.method(method, HttpRequest.BodyPublishers.noBody()).build();
-    }
-    return b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body))
-        .build();
-  }
-
-  private static JsonNode check(HttpResponse<String> resp, int expect) throws IOException {
-    if (resp.statusCode() != expect) {
-      throw new IOException(resp.request().method() + " " + resp.request().uri().getPath() + " answered "
-          + resp.statusCode() + " (expected " + expect + "): " + resp.body());
-    }
-    return Json.mapper().readTree(resp.body());
-  }
-
-  private static Duration ownCpu() {
-    return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
-  }
-
-  private static String loadavg() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
 }
