@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         TokenCommand.class, RolloutCommand.class, IncidentCommand.class,
         SyncCommand.class,
         SimulateCommand.class,
+        ScenarioCommand.class,
+        PromotionCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -167,6 +167,7 @@ public final class RollgateServer implements AutoCloseable {
   private final EventHub events;
   private final RolloutStore rolloutStore;
   private final RolloutLoop rolloutLoop;
+  private io.rollgate.server.evidence.PromotionLoop promotionLoop;
   private IncidentService incidents;
   private IncidentBridge incidentBridge;
   private final Javalin app;
@@ -209,6 +210,7 @@ public final class RollgateServer implements AutoCloseable {
     Attestor attestor = null;
     EventHub events = null;
     RolloutLoop rolloutLoop = null;
+    io.rollgate.server.evidence.PromotionLoop promotionLoop = null;
     IncidentBridge incidentBridge = null;
     io.rollgate.server.notify.Notifications notifications = null;
     Javalin app = null;
@@ -230,6 +232,9 @@ public final class RollgateServer implements AutoCloseable {
           new Attestor.Settings(cfg.attestInterval(), Attestor.Settings.DEFAULT_FULL_PASS_EVERY), metrics.registry());
       var rolloutStore = new RolloutStore(db, journal, policies);
       rolloutLoop = new RolloutLoop(rolloutStore, analysisProviders(), cfg.clock(), metrics.rollouts());
+      promotionLoop = new io.rollgate.server.evidence.PromotionLoop(
+          new io.rollgate.store.evidence.EvidenceStore(db, journal, policies), analysisProviders(), cfg.clock());
+      journal.addListener(promotionLoop);
       if (!notifiers.sinks().isEmpty()) {
         notifications = io.rollgate.server.notify.Notifications.create(db, journal, notifiers, configName, cfg.clock(),
             new java.security.SecureRandom());
@@ -248,6 +253,7 @@ public final class RollgateServer implements AutoCloseable {
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());
+      promotionLoop.start(cfg.loops().rolloutTick());
       if (notifications != null) {
         notifications.start(NOTIFY_TICK);
       }
@@ -256,6 +262,7 @@ public final class RollgateServer implements AutoCloseable {
       var server = new RollgateServer(cfg, db, journal, policies, tokens, reader, metrics, attestor, events,
           rolloutStore, rolloutLoop, lifecycle, app);
       server.incidents = incidents;
+      server.promotionLoop = promotionLoop;
       server.incidentBridge = incidentBridge;
       server.notifications = notifications;
       return server;
@@ -265,6 +272,9 @@ public final class RollgateServer implements AutoCloseable {
       }
       if (rolloutLoop != null) {
         rolloutLoop.close();
+      }
+      if (promotionLoop != null) {
+        promotionLoop.close();
       }
       if (attestor != null) {
         attestor.close();
@@ -367,6 +377,11 @@ public final class RollgateServer implements AutoCloseable {
     return events;
   }
 
+  /** Promotions via rollouts and watched promotions; tests with a zero rollout tick drive it with tick(). */
+  public io.rollgate.server.evidence.PromotionLoop promotions() {
+    return promotionLoop;
+  }
+
   /** The rollout loop; tests with a zero rollout tick drive it with {@link RolloutLoop#tick()}. */
   public RolloutLoop rollouts() {
     return rolloutLoop;
@@ -432,6 +447,7 @@ public final class RollgateServer implements AutoCloseable {
     pause(drainDelay);
     log.info("shutting down: stopping HTTP, draining {} queued journal commands", journal.queueDepth());
     rolloutLoop.close();
+    promotionLoop.close();
     if (notifications != null) {
       notifications.close();
     }

@@ -37,6 +37,8 @@ public final class EventTypes {
       "scenario.learned",
       "promotion.executed",
       "promotion.rolled_back",
+      "promotion.completed",
+      "promotion.aborted",
       "incident.created",
       "incident.updated",
       "incident.suppressed",

@@ -17,6 +17,11 @@ import io.rollgate.store.evidence.EvidenceStore;
 import io.rollgate.store.evidence.NewPromotion;
 import io.rollgate.store.evidence.NewScenario;
 import io.rollgate.store.evidence.PromotionView;
+import io.rollgate.store.evidence.PromotionWatch;
+import io.rollgate.rollout.AnalysisSettings;
+import io.rollgate.rollout.RolloutJson;
+import io.rollgate.rollout.RolloutSpec;
+import io.rollgate.server.analysis.PrometheusProvider;
 import io.rollgate.store.evidence.ScenarioView;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +53,7 @@ final class EvidenceRoutes {
     String p = "/api/v1/promotions";
     app.post(p, this::promote, Access.OPERATOR);
     app.get(p, this::listPromotions, Access.VIEWER);
+    app.get(p + "/{id}", this::showPromotion, Access.VIEWER);
     app.post(p + "/{id}/rollback", this::rollback, Access.OPERATOR);
   }
 
@@ -176,15 +182,97 @@ final class EvidenceRoutes {
   }
 
   private void promote(Context ctx) {
-    Body b = Body.of(ctx, maxBody, "scenario", "policy", "delta", "reason");
+    Body b = Body.of(ctx, maxBody, "scenario", "policy", "delta", "reason", "rollout", "watch");
     ScenarioId scenario = named("scenario", () -> ScenarioId.of(b.requireText("scenario", 64)));
     PolicyName policy = named("policy", () -> PolicyName.of(b.requireText("policy", 64)));
     ObjectNode delta = b.requireObject("delta");
     Canonical.requireIJson(delta, "/delta");
     String reason = b.optionalText("reason", MAX_REASON);
-    PromotionView p = evidence.promote(new NewPromotion(scenario, policy, delta, reason, Auth.principal(ctx).name()));
-    ctx.header("Location", "/api/v1/promotions?policy=" + p.policy());
+    String actor = Auth.principal(ctx).name();
+    RolloutSpec rollout = rolloutSpec(b.get("rollout"), actor);
+    JsonNode w = b.get("watch");
+    PromotionWatch watch = w == null || w.isNull() ? null : PromotionWatch.parse(w);
+    if (watch != null && watch.analysis().provider() == AnalysisSettings.Provider.OUTCOMES) {
+      // outcome counters are kept per rollout, and /api/v1/outcomes refuses reports outside one
+      throw new InvalidInputException("watch.provider", "'watch.provider' 'outcomes' is not supported yet: outcome "
+          + "reports are only counted during a rollout; use 'prometheus', or promote with 'rollout'");
+    }
+    if (watch != null && watch.analysis().provider() == AnalysisSettings.Provider.PROMETHEUS) {
+      prefixed("watch.", () -> PrometheusProvider.validateTemplate(watch.analysis().query()));
+    }
+    PromotionView p = evidence.promote(new NewPromotion(scenario, policy, delta, reason, actor, rollout, watch));
+    ctx.header("Location", "/api/v1/promotions/" + p.id());
     ctx.status(201).json(promotion(p));
+  }
+
+  private static final List<String> ROLLOUT_FIELDS = List.of("stages", "analysis", "onFailure", "selfApproval");
+
+  /** {@code "rollout"} as in POST /api/v1/rollouts without policy and candidate; errors name {@code rollout.…}. */
+  private static RolloutSpec rolloutSpec(JsonNode r, String author) {
+    if (r == null || r.isNull()) {
+      return null;
+    }
+    if (!r.isObject()) {
+      throw new InvalidInputException("rollout", "'rollout' must be an object {\"stages\",\"analysis\",\"onFailure\","
+          + "\"selfApproval\"}, got " + Body.kind(r));
+    }
+    for (var it = r.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!ROLLOUT_FIELDS.contains(f)) {
+        throw new InvalidInputException("rollout." + f, "unknown field 'rollout." + Body.shorten(f)
+            + "'; expected stages, analysis, onFailure, selfApproval (the policy and candidate are the promotion's)");
+      }
+    }
+    return prefixed("rollout.", () -> {
+      AnalysisSettings analysis = RolloutJson.analysis(r.get("analysis"));
+      if (analysis.provider() == AnalysisSettings.Provider.PROMETHEUS) {
+        PrometheusProvider.validateTemplate(analysis.query());
+      }
+      ObjectNode spec = Json.object();
+      spec.set("stages", r.get("stages"));
+      spec.set("analysis", RolloutJson.toJson(analysis));
+      spec.set("onFailure", r.get("onFailure"));
+      spec.set("selfApproval", r.get("selfApproval"));
+      spec.put("author", author);
+      return RolloutJson.spec(spec);
+    });
+  }
+
+  private static void prefixed(String prefix, Runnable check) {
+    prefixed(prefix, () -> {
+      check.run();
+      return null;
+    });
+  }
+
+  /** Runs {@code parse}, naming the fields of its errors under {@code prefix} (analysis.query → watch.query). */
+  private static <T> T prefixed(String prefix, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (InvalidInputException e) {
+      String field = e.field();
+      if (field.startsWith(prefix)) {
+        throw e;
+      }
+      if (prefix.equals("watch.") && field.startsWith("analysis.")) {
+        field = field.substring("analysis.".length());
+      }
+      throw new InvalidInputException(prefix + field, prefix.substring(0, prefix.length() - 1) + ": "
+          + e.getMessage());
+    }
+  }
+
+  private void showPromotion(Context ctx) {
+    ctx.json(promotion(evidence.requirePromotion(promotionId(ctx))));
+  }
+
+  private static String promotionId(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!PROMOTION_ID.matcher(id).matches()) {
+      throw new InvalidInputException("id", "'id' must be a promotion id such as 'limits-3' (policy name, '-', "
+          + "number), got '" + Body.shorten(id) + "'");
+    }
+    return id;
   }
 
   private void listPromotions(Context ctx) {
@@ -195,11 +283,7 @@ final class EvidenceRoutes {
   }
 
   private void rollback(Context ctx) {
-    String id = ctx.pathParam("id");
-    if (!PROMOTION_ID.matcher(id).matches()) {
-      throw new InvalidInputException("id", "'id' must be a promotion id such as 'limits-3' (policy name, '-', "
-          + "number), got '" + Body.shorten(id) + "'");
-    }
+    String id = promotionId(ctx);
     Body b = Body.of(ctx, maxBody, "reason", "regressionMinRuns", "regressionMaxFailureRate");
     String reason = b.requireText("reason", MAX_REASON);
     if (reason.isBlank()) {
@@ -247,8 +331,21 @@ final class EvidenceRoutes {
     o.put("id", p.id()).put("policy", p.policy()).put("scenario", p.scenario()).put("action", "promote")
         .put("status", p.status());
     o.set("delta", p.delta());
-    o.put("reason", p.reason()).put("oldVersion", p.oldVersion()).put("oldHash", p.oldHash())
-        .put("newVersion", p.newVersion()).put("newHash", p.newHash());
+    o.put("reason", p.reason()).put("oldVersion", p.oldVersion()).put("oldHash", p.oldHash());
+    if (p.newVersion() > 0) {
+      o.put("newVersion", p.newVersion());
+    } else {
+      o.putNull("newVersion"); // rolling out (the rollout makes the version) or aborted (none was made)
+    }
+    o.put("newHash", p.newHash()).put("rolloutId", p.rolloutId());
+    if (p.watch() == null) {
+      o.putNull("watch");
+    } else {
+      ObjectNode w = o.putObject("watch");
+      w.setAll(p.watch());
+      w.put("until", p.watchUntil().toString());
+      w.set("last", p.watchLast());
+    }
     o.set("eligibility", p.eligibility());
     o.put("promotedBy", p.promotedBy()).put("promotedAt", p.promotedAt().toString());
     if (p.rollback() == null) {

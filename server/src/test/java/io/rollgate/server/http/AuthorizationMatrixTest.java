@@ -136,6 +136,7 @@ class AuthorizationMatrixTest {
       new Route("POST", "/api/v1/promotions", "/api/v1/promotions", "operator",
           "{\"scenario\":\"@\",\"policy\":\"@\",\"delta\":{\"max\":#},\"reason\":\"matrix\"}", Evidence::ready),
       new Route("GET", "/api/v1/promotions", "/api/v1/promotions?policy=p", "viewer", null),
+      new Route("GET", "/api/v1/promotions/{id}", "/api/v1/promotions/@", "viewer", null, Evidence::promoted),
       new Route("POST", "/api/v1/promotions/{id}/rollback", "/api/v1/promotions/@/rollback", "operator",
           "{\"reason\":\"matrix\"}", Evidence::promoted));
 

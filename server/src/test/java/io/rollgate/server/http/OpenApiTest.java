@@ -678,6 +678,9 @@ class OpenApiTest {
       var history = tour.expect(200, list, "GET", "/api/v1/promotions?policy=tour-promote&limit=5", admin, null).json();
       assertThat(history.at("/promotions/0/status").asText()).isEqualTo("rolled_back");
       tour.expect(400, DOC.operation("GET", "/api/v1/scenarios"), "GET", "/api/v1/scenarios?limit=0", admin, null);
+      var show = DOC.operation("GET", "/api/v1/promotions/{id}");
+      tour.expect(400, show, "GET", "/api/v1/promotions/tour-promote-0", admin, null);
+      tour.expect(404, show, "GET", "/api/v1/promotions/tour-promote-9", admin, null);
     }
   }
 

@@ -34,11 +34,17 @@ final class EvidenceRows {
     PromotionView.Rollback rollback = rs.wasNull() ? null : new PromotionView.Rollback(rs.getString("rollback_reason"),
         rs.getString("rolled_back_by"), Instant.ofEpochMilli(at), rs.getInt("rollback_version"),
         rs.getString("regression_scenario"));
+    String watch = rs.getString("watch");
+    long until = rs.getLong("watch_until");
+    Instant watchUntil = rs.wasNull() ? null : Instant.ofEpochMilli(until);
+    String last = rs.getString("watch_last");
     return new PromotionView(rs.getString("id"), rs.getString("policy"), rs.getString("scenario"), rs.getString("status"),
         Json.parseStoredObject(rs.getString("delta")), rs.getString("reason"), rs.getInt("old_version"),
         rs.getString("old_hash"), rs.getInt("new_version"), rs.getString("new_hash"),
         (ArrayNode) Json.parse(rs.getString("eligibility"), "eligibility"), rs.getString("promoted_by"),
-        Instant.ofEpochMilli(rs.getLong("promoted_at")), rollback);
+        Instant.ofEpochMilli(rs.getLong("promoted_at")), rollback, rs.getString("rollout_id"),
+        watch == null ? null : Json.parseStoredObject(watch), watchUntil,
+        last == null ? null : Json.parseStoredObject(last));
   };
 
   static Optional<ScenarioRow> scenario(Handle h, String id) {
@@ -121,10 +127,13 @@ final class EvidenceRows {
   static void insertPromotion(Handle h, PromotionView v, int n, long seq) {
     h.createUpdate("""
             INSERT INTO promotions (id, policy, n, scenario, status, delta, reason, old_version, old_hash, new_version,
-                                    new_hash, eligibility, promoted_by, promoted_at, promote_seq)
+                                    new_hash, eligibility, promoted_by, promoted_at, promote_seq, rollout_id, watch,
+                                    watch_until)
             VALUES (:id, :policy, :n, :scenario, :status, :delta, :reason, :ov, :oh, :nv, :nh, :eligibility, :by, :at,
-                    :seq)
+                    :seq, :rollout, :watch, :until)
             """)
+        .bind("rollout", v.rolloutId()).bind("watch", v.watch() == null ? null : Canonical.canonicalize(v.watch()))
+        .bind("until", v.watchUntil() == null ? null : v.watchUntil().toEpochMilli())
         .bind("id", v.id()).bind("policy", v.policy()).bind("n", n).bind("scenario", v.scenario())
         .bind("status", v.status()).bind("delta", Canonical.canonicalize(v.delta())).bind("reason", v.reason())
         .bind("ov", v.oldVersion()).bind("oh", v.oldHash()).bind("nv", v.newVersion()).bind("nh", v.newHash())
@@ -143,6 +152,34 @@ final class EvidenceRows {
         .bind("at", r.at().toEpochMilli()).bind("v", r.version()).bind("learned", r.regressionScenario())
         .bind("seq", seq).bind("id", id)
         .execute();
+  }
+
+  /** A promotion via a rollout reaches its end: completed (the rollout's version), or aborted (version 0). */
+  static void markFollowed(Handle h, String id, String status, int newVersion, String newHash) {
+    h.createUpdate("UPDATE promotions SET status = :status, new_version = :v, new_hash = :hash WHERE id = :id")
+        .bind("status", status).bind("v", newVersion).bind("hash", newHash).bind("id", id).execute();
+  }
+
+  static Optional<PromotionView> promotionByRollout(Handle h, String rolloutId) {
+    return h.createQuery("SELECT * FROM promotions WHERE rollout_id = :r").bind("r", rolloutId).map(PROMOTION)
+        .findOne();
+  }
+
+  /** Rollout ids of the promotions still rolling out. */
+  static List<String> rollingOut(Handle h) {
+    return h.createQuery("SELECT rollout_id FROM promotions WHERE status = :s ORDER BY promoted_at, id")
+        .bind("s", PromotionView.ROLLING_OUT).mapTo(String.class).list();
+  }
+
+  /** Promoted, with a watch still open at {@code now}. */
+  static List<PromotionView> watched(Handle h, Instant now) {
+    return h.createQuery("SELECT * FROM promotions WHERE status = :s AND watch_until > :now ORDER BY promoted_at, id")
+        .bind("s", PromotionView.PROMOTED).bind("now", now.toEpochMilli()).map(PROMOTION).list();
+  }
+
+  static void watchReading(Handle h, String id, ObjectNode reading) {
+    h.createUpdate("UPDATE promotions SET watch_last = :r WHERE id = :id").bind("r", Json.write(reading))
+        .bind("id", id).execute();
   }
 
   static Optional<PromotionView> promotion(Handle h, String id) {

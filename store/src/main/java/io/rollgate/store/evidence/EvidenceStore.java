@@ -23,6 +23,12 @@ import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.Tx;
 import io.rollgate.store.policy.PolicyStore;
 import io.rollgate.store.policy.PolicyView;
+import io.rollgate.rollout.Phase;
+import io.rollgate.rollout.Step;
+import io.rollgate.store.rollout.NewRollout;
+import io.rollgate.store.rollout.RolloutStore;
+import io.rollgate.store.rollout.RolloutView;
+import io.rollgate.store.rollout.Transition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,9 +155,12 @@ public final class EvidenceStore {
         throw new ConflictException("promotion of policy '" + policy + "' refused, not every scenario bound to it is "
             + "eligible: " + String.join("; ", refusals));
       }
-      JsonNode candidate = MergePatch.apply(current.document(), req.delta());
       int n = EvidenceRows.nextPromotionNumber(h, policy);
       String id = policy + "-" + n;
+      if (req.rollout() != null) {
+        return viaRollout(tx, req, current, snapshot, id, n);
+      }
+      JsonNode candidate = MergePatch.apply(current.document(), req.delta());
       ApplyResult applied = PolicyStore.proposeInCommand(tx, req.policy(), (ObjectNode) candidate, ChangeKind.PATCH,
           "promotion " + id + (req.reason() == null ? "" : ": " + req.reason()), req.actor());
       if (!applied.applied()) {
@@ -159,22 +168,125 @@ public final class EvidenceStore {
             + applied.skipReason().note() + "; nothing was changed");
       }
       EvidenceRows.bind(h, policy, req.scenario().value(), false, null, tx.now());
+      ObjectNode watch = req.watch() == null ? null : req.watch().toJson();
+      Instant watchUntil = req.watch() == null ? null : tx.now().plus(req.watch().window());
       var view = new PromotionView(id, policy, req.scenario().value(), PromotionView.PROMOTED, req.delta(), req.reason(),
           current.version(), current.stateHash(), applied.version(), applied.stateHash(), snapshot, req.actor(),
-          tx.now(), null);
+          tx.now(), null, null, watch, watchUntil, null);
       ObjectNode p = Json.object().put("id", id).put("action", "promote").put("scenario", view.scenario())
           .put("oldVersion", view.oldVersion()).put("oldHash", view.oldHash()).put("newVersion", view.newVersion())
           .put("newHash", view.newHash()).put("reason", req.reason());
       p.set("delta", req.delta());
       p.set("changedKeys", Json.mapper().valueToTree(applied.changedKeys()));
       p.set("eligibility", snapshot);
+      if (watch != null) {
+        p.set("watch", watch);
+        p.put("watchUntil", watchUntil.toString());
+      }
       long seq = tx.append("promotion.executed", policy, req.actor(), p);
       EvidenceRows.insertPromotion(h, view, n, seq);
       return view;
     });
-    policies.verifyCommitted(new ApplyResult(done.policy(), true, false, done.newVersion(), done.newHash(),
-        done.oldHash(), List.of(), 0, null));
+    if (PromotionView.PROMOTED.equals(done.status())) {
+      policies.verifyCommitted(new ApplyResult(done.policy(), true, false, done.newVersion(), done.newHash(),
+          done.oldHash(), List.of(), 0, null));
+    }
     return done;
+  }
+
+  /**
+   * The promotion proceeds as a staged rollout of its delta, created in the same command (so a
+   * rollout the pipeline refuses, or a second rollout of the policy, refuses the promotion too). It
+   * stays {@code rolling_out} until {@link #followRollout} sees the rollout end.
+   */
+  private static PromotionView viaRollout(Tx tx, NewPromotion req, PolicyView current, ArrayNode snapshot, String id,
+      int n) {
+    Handle h = tx.handle();
+    RolloutView r = RolloutStore.createInCommand(tx, new NewRollout(req.policy(), null, req.delta(), req.rollout(),
+        "promotion " + id + (req.reason() == null ? "" : ": " + req.reason())));
+    EvidenceRows.bind(h, req.policy().value(), req.scenario().value(), false, null, tx.now());
+    var view = new PromotionView(id, req.policy().value(), req.scenario().value(), PromotionView.ROLLING_OUT,
+        req.delta(), req.reason(), current.version(), current.stateHash(), 0, r.candidateHash(), snapshot,
+        req.actor(), tx.now(), null, r.id(), null, null, null);
+    ObjectNode p = Json.object().put("id", id).put("action", "promote").put("status", PromotionView.ROLLING_OUT)
+        .put("rolloutId", r.id()).put("scenario", view.scenario()).put("oldVersion", view.oldVersion())
+        .put("oldHash", view.oldHash()).put("candidateHash", r.candidateHash()).put("reason", req.reason());
+    p.set("delta", req.delta());
+    p.set("eligibility", snapshot);
+    long seq = tx.append("promotion.executed", view.policy(), req.actor(), p);
+    EvidenceRows.insertPromotion(h, view, n, seq);
+    return view;
+  }
+
+  /**
+   * Brings the promotion made via rollout {@code rolloutId} in line with the rollout, once it has
+   * ended: completed → {@code promoted} with the rollout's version ({@code promotion.completed});
+   * rolled back (by its analysis or by a person) → {@code rolled_back} with a learned regression
+   * scenario, exactly as a manual rollback (the policy never left its old version, so nothing is
+   * restored); aborted (only a person aborts: a stop without a verdict on the change) →
+   * {@code aborted}, nothing learned ({@code promotion.aborted}). The entries carry the actor of the
+   * rollout's last transition. Idempotent: a promotion already settled, a rollout still running, or a
+   * rollout no promotion made is left alone (empty).
+   */
+  public Optional<PromotionView> followRollout(String rolloutId) {
+    return Optional.ofNullable(journal.execute(tx -> {
+      Handle h = tx.handle();
+      PromotionView p = EvidenceRows.promotionByRollout(h, rolloutId).orElse(null);
+      if (p == null || !PromotionView.ROLLING_OUT.equals(p.status())) {
+        return null;
+      }
+      RolloutView r = RolloutStore.findInCommand(tx, rolloutId).orElseThrow();
+      Phase phase = r.state().phase();
+      if (!phase.isTerminal()) {
+        return null;
+      }
+      List<Transition> ts = RolloutStore.transitionsInCommand(tx, rolloutId);
+      String actor = ts.isEmpty() ? Step.RECONCILER : ts.get(ts.size() - 1).actor();
+      String why = "rollout " + rolloutId + " " + phase.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+          + ": " + r.state().reason();
+      if (phase == Phase.COMPLETED) {
+        EvidenceRows.markFollowed(h, p.id(), PromotionView.PROMOTED, r.completedVersion(), r.candidateHash());
+        ObjectNode e = Json.object().put("id", p.id()).put("action", "promote").put("rolloutId", rolloutId)
+            .put("status", PromotionView.PROMOTED).put("oldVersion", p.oldVersion())
+            .put("newVersion", r.completedVersion()).put("newHash", r.candidateHash()).put("reason", why);
+        tx.append("promotion.completed", p.policy(), actor, e);
+      } else if (phase == Phase.ROLLED_BACK) {
+        String learnedId = learn(tx, p, why, RegressionRule.DEFAULT, actor);
+        var rb = new PromotionView.Rollback(why, actor, tx.now(), p.oldVersion(), learnedId);
+        ObjectNode e = Json.object().put("id", p.id()).put("action", "rollback").put("rolloutId", rolloutId)
+            .put("scenario", p.scenario()).put("restoredVersion", p.oldVersion()).put("version", p.oldVersion())
+            .put("regressionScenario", learnedId).put("reason", why);
+        long seq = tx.append("promotion.rolled_back", p.policy(), actor, e);
+        EvidenceRows.markRolledBack(h, p.id(), rb, seq);
+      } else {
+        EvidenceRows.markFollowed(h, p.id(), PromotionView.ABORTED, 0, p.newHash());
+        ObjectNode e = Json.object().put("id", p.id()).put("action", "abort").put("rolloutId", rolloutId)
+            .put("status", PromotionView.ABORTED).put("reason", why);
+        tx.append("promotion.aborted", p.policy(), actor, e);
+      }
+      return EvidenceRows.promotion(h, p.id()).orElseThrow();
+    }));
+  }
+
+  /** The rollout ids of the promotions still rolling out, oldest first. */
+  public List<String> rollingOut() {
+    return reads.withHandle(EvidenceRows::rollingOut);
+  }
+
+  /** Promoted promotions whose watch is still open at {@code now}, oldest first. */
+  public List<PromotionView> watched(Instant now) {
+    return reads.withHandle(h -> EvidenceRows.watched(h, now));
+  }
+
+  /**
+   * Keeps the newest watch reading of promotion {@code id} (shown in the promotion). Evidence, not a
+   * change: written by the journal writer, no entry; a reading that rolls back is journaled then.
+   */
+  public void recordWatchReading(String id, ObjectNode reading) {
+    journal.execute(tx -> {
+      EvidenceRows.watchReading(tx.handle(), id, reading);
+      return null;
+    });
   }
 
   /**
@@ -188,6 +300,15 @@ public final class EvidenceStore {
     PromotionView done = journal.execute(tx -> {
       Handle h = tx.handle();
       PromotionView p = EvidenceRows.promotion(h, id).orElseThrow(() -> promotionNotFound(id));
+      if (PromotionView.ROLLING_OUT.equals(p.status())) {
+        throw new ConflictException("promotion '" + id + "' is rolling out as rollout '" + p.rolloutId()
+            + "': roll the rollout back (POST /api/v1/rollouts/" + p.rolloutId() + "/rollback) and the promotion "
+            + "follows it, learning its regression scenario");
+      }
+      if (PromotionView.ABORTED.equals(p.status())) {
+        throw new ConflictException("promotion '" + id + "' was aborted with its rollout '" + p.rolloutId()
+            + "': the policy never left version " + p.oldVersion() + ", there is nothing to roll back");
+      }
       if (!PromotionView.PROMOTED.equals(p.status())) {
         throw new ConflictException("promotion '" + id + "' was already rolled back (to version "
             + p.rollback().version() + ", learned scenario '" + p.rollback().regressionScenario() + "')");
@@ -206,19 +327,7 @@ public final class EvidenceStore {
         throw new ConflictException("rollback of promotion '" + id + "' refused by the apply pipeline: "
             + restored.skipReason().note() + "; nothing was changed");
       }
-      var failed = EvidenceRows.scenario(h, p.scenario()).orElseThrow();
-      String learnedId = learnedId(h, failed.id());
-      Criteria stricter = rule.stricterThan(failed.criteria());
-      List<String> tags = new ArrayList<>(failed.tags());
-      tags.remove(ScenarioView.LEARNED_TAG);
-      tags.add(0, ScenarioView.LEARNED_TAG);
-      String why = "learned from the rollback of promotion " + id + ": " + reason;
-      ObjectNode learned = criteriaJson(stricter);
-      learned.set("tags", Json.mapper().valueToTree(tags));
-      learned.put("learnedFrom", failed.id()).put("promotion", id).put("policy", p.policy()).put("reason", why);
-      long learnedSeq = tx.append("scenario.learned", ScenarioId.of(learnedId).subject(), actor, learned);
-      EvidenceRows.insertScenario(h, learnedId, stricter, tags, failed.id(), id, why, actor, tx.now(), learnedSeq);
-      EvidenceRows.bind(h, p.policy(), learnedId, true, failed.id(), tx.now());
+      String learnedId = learn(tx, p, reason, rule, actor);
       var rb = new PromotionView.Rollback(reason, actor, tx.now(), restored.version(), learnedId);
       ObjectNode e = Json.object().put("id", id).put("action", "rollback").put("scenario", p.scenario())
           .put("fromVersion", p.newVersion()).put("restoredVersion", p.oldVersion()).put("version", restored.version())
@@ -243,6 +352,26 @@ public final class EvidenceStore {
   }
 
   // --- helpers
+
+  /** Learns the regression scenario of promotion {@code p}'s rollback and binds it to the policy; returns its id. */
+  private static String learn(Tx tx, PromotionView p, String reason, RegressionRule rule, String actor) {
+    Handle h = tx.handle();
+    String id = p.id();
+    var failed = EvidenceRows.scenario(h, p.scenario()).orElseThrow();
+    String learnedId = learnedId(h, failed.id());
+    Criteria stricter = rule.stricterThan(failed.criteria());
+    List<String> tags = new ArrayList<>(failed.tags());
+    tags.remove(ScenarioView.LEARNED_TAG);
+    tags.add(0, ScenarioView.LEARNED_TAG);
+    String why = "learned from the rollback of promotion " + id + ": " + reason;
+    ObjectNode learned = criteriaJson(stricter);
+    learned.set("tags", Json.mapper().valueToTree(tags));
+    learned.put("learnedFrom", failed.id()).put("promotion", id).put("policy", p.policy()).put("reason", why);
+    long learnedSeq = tx.append("scenario.learned", ScenarioId.of(learnedId).subject(), actor, learned);
+    EvidenceRows.insertScenario(h, learnedId, stricter, tags, failed.id(), id, why, actor, tx.now(), learnedSeq);
+    EvidenceRows.bind(h, p.policy(), learnedId, true, failed.id(), tx.now());
+    return learnedId;
+  }
 
   private static List<EvidenceRows.ScenarioRow> required(Handle h, String policy, String named) {
     List<String> ids = new ArrayList<>();

@@ -69,47 +69,60 @@ public final class RolloutStore {
    * @throws NotFoundException the policy does not exist
    */
   public RolloutView create(NewRollout req) {
-    return journal.execute(tx -> {
-      String policy = req.policy().value();
-      PolicyView current = PolicyStore.current(tx, req.policy());
-      RolloutRows.active(tx.handle(), policy).ifPresent(r -> {
-        throw new ConflictException("policy '" + policy + "' already has an active rollout '" + r.id() + "' ("
-            + r.state().phase() + " at stage " + r.state().stage() + "); at most one per policy");
-      });
-      ObjectNode candidate;
-      ChangeKind kind;
-      if (req.document() != null) {
-        Canonical.requireIJson(req.document(), "/document");
-        candidate = req.document();
-        kind = ChangeKind.REPLACE;
-      } else {
-        Canonical.requireIJson(req.delta(), "/delta");
-        JsonNode patched = MergePatch.apply(current.document(), req.delta());
-        candidate = (ObjectNode) patched;
-        kind = ChangeKind.PATCH;
-      }
-      ApplyPipeline.Decision decision = PolicyStore.check(tx, req.policy(), candidate, kind);
-      if (decision instanceof ApplyPipeline.Decision.Skip skip) {
-        throw new ConflictException("the apply pipeline refuses this candidate for policy '" + policy + "': "
-            + skip.reason().note() + "; no rollout was created");
-      }
-      var apply = (ApplyPipeline.Decision.Apply) decision;
-      int n = RolloutRows.nextNumber(tx.handle(), policy);
-      String id = policy + "-" + n;
-      Instant now = tx.now();
-      RolloutState state = RolloutState.start(req.spec(), now);
-      var view = new RolloutView(id, policy, state, current.version(), current.stateHash(), apply.document(),
-          apply.stateHash(), kind.wire(), req.reason(), null, now, now);
-      RolloutRows.insert(tx.handle(), view, n);
-      ObjectNode p = payload(view, "start", null, null, null);
-      p.put("baselineVersion", current.version()).put("baselineHash", current.stateHash())
-          .put("candidateHash", apply.stateHash()).put("changeKind", kind.wire()).put("changeReason", req.reason());
-      p.set("changedKeys", Json.mapper().valueToTree(apply.changedKeys()));
-      p.set("spec", RolloutJson.toJson(req.spec()));
-      long seq = tx.append("rollout.started", policy, req.spec().author(), p);
-      RolloutRows.insertTransition(tx.handle(), id, now, seq, "rollout.started", req.spec().author(), Json.write(p));
-      return view;
+    return journal.execute(tx -> createInCommand(tx, req));
+  }
+
+  /** As {@link #create(NewRollout)}, inside a journal command another store runs (a promotion via a rollout). */
+  public static RolloutView createInCommand(Tx tx, NewRollout req) {
+    String policy = req.policy().value();
+    PolicyView current = PolicyStore.current(tx, req.policy());
+    RolloutRows.active(tx.handle(), policy).ifPresent(r -> {
+      throw new ConflictException("policy '" + policy + "' already has an active rollout '" + r.id() + "' ("
+          + r.state().phase() + " at stage " + r.state().stage() + "); at most one per policy");
     });
+    ObjectNode candidate;
+    ChangeKind kind;
+    if (req.document() != null) {
+      Canonical.requireIJson(req.document(), "/document");
+      candidate = req.document();
+      kind = ChangeKind.REPLACE;
+    } else {
+      Canonical.requireIJson(req.delta(), "/delta");
+      JsonNode patched = MergePatch.apply(current.document(), req.delta());
+      candidate = (ObjectNode) patched;
+      kind = ChangeKind.PATCH;
+    }
+    ApplyPipeline.Decision decision = PolicyStore.check(tx, req.policy(), candidate, kind);
+    if (decision instanceof ApplyPipeline.Decision.Skip skip) {
+      throw new ConflictException("the apply pipeline refuses this candidate for policy '" + policy + "': "
+          + skip.reason().note() + "; no rollout was created");
+    }
+    var apply = (ApplyPipeline.Decision.Apply) decision;
+    int n = RolloutRows.nextNumber(tx.handle(), policy);
+    String id = policy + "-" + n;
+    Instant now = tx.now();
+    RolloutState state = RolloutState.start(req.spec(), now);
+    var view = new RolloutView(id, policy, state, current.version(), current.stateHash(), apply.document(),
+        apply.stateHash(), kind.wire(), req.reason(), null, now, now);
+    RolloutRows.insert(tx.handle(), view, n);
+    ObjectNode p = payload(view, "start", null, null, null);
+    p.put("baselineVersion", current.version()).put("baselineHash", current.stateHash())
+        .put("candidateHash", apply.stateHash()).put("changeKind", kind.wire()).put("changeReason", req.reason());
+    p.set("changedKeys", Json.mapper().valueToTree(apply.changedKeys()));
+    p.set("spec", RolloutJson.toJson(req.spec()));
+    long seq = tx.append("rollout.started", policy, req.spec().author(), p);
+    RolloutRows.insertTransition(tx.handle(), id, now, seq, "rollout.started", req.spec().author(), Json.write(p));
+    return view;
+  }
+
+  /** Rollout {@code id} as the journal writer sees it, inside a command. */
+  public static Optional<RolloutView> findInCommand(Tx tx, String id) {
+    return RolloutRows.find(tx.handle(), id);
+  }
+
+  /** Rollout {@code id}'s transitions, oldest first, inside a command (who ended it). */
+  public static List<Transition> transitionsInCommand(Tx tx, String id) {
+    return RolloutRows.transitions(tx.handle(), id);
   }
 
   /**
