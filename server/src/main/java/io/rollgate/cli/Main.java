@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         TokenCommand.class, RolloutCommand.class, IncidentCommand.class,
         SyncCommand.class,
         SimulateCommand.class,
+        ClusterCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

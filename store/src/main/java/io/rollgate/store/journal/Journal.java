@@ -77,7 +77,7 @@ public final class Journal implements AutoCloseable {
     this.clock = clock;
     this.config = config;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-    this.follower = new JournalFollower(new JournalReader(db), headOrUnknown(db));
+    this.follower = new JournalFollower(new JournalReader(db), headOrUnknown(db), clock);
     this.thread = Thread.ofPlatform().name("rollgate-journal-writer").unstarted(this::run);
     this.thread.start();
   }
@@ -153,6 +153,11 @@ public final class Journal implements AutoCloseable {
   /** The last journal sequence number delivered to the listeners. */
   public long followerPosition() {
     return follower.position();
+  }
+
+  /** How long the last entry read back by {@link #catchUp} took from its commit to its listeners. */
+  public Duration tailLag() {
+    return follower.tailLag();
   }
 
   /** Entries delivered by {@link #catchUp} rather than by this writer's own commits. */
@@ -359,7 +364,8 @@ public final class Journal implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static <R> void complete(Pending<R> p, Object result, Throwable failure) {
     if (failure != null) {
-      if (!(failure instanceof RollgateException) && !(failure instanceof IllegalArgumentException)) {
+      if (!(failure instanceof RollgateException) && !(failure instanceof IllegalArgumentException)
+          && !(failure instanceof FencedException)) {
         log.warn("journal command failed", failure);
       }
       p.future().completeExceptionally(failure);

@@ -26,9 +26,12 @@ final class JournalFollower {
   private long position; // guarded by this; -1 until known
   private volatile long published;
   private volatile long tailed; // entries delivered by catchUp (written by other replicas, or seen there first)
+  private volatile java.time.Duration tailLag = java.time.Duration.ZERO;
+  private final java.time.InstantSource clock;
 
-  JournalFollower(JournalReader reader, long position) {
+  JournalFollower(JournalReader reader, long position, java.time.InstantSource clock) {
     this.reader = reader;
+    this.clock = clock;
     this.position = position;
     this.published = position;
   }
@@ -44,6 +47,11 @@ final class JournalFollower {
 
   long tailed() {
     return tailed;
+  }
+
+  /** From the commit time of the last entry read back by a catch-up to its delivery here. */
+  java.time.Duration tailLag() {
+    return tailLag;
   }
 
   /** A batch this replica's writer just committed: contiguous and in order. */
@@ -75,6 +83,7 @@ final class JournalFollower {
       }
       deliver(page);
       n += page.size();
+      tailLag = java.time.Duration.between(page.getLast().recordedAt(), clock.instant());
       if (page.size() < JournalReader.MAX_PAGE) {
         break;
       }
