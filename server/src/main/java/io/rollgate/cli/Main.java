@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         ScenarioCommand.class,
         PromotionCommand.class,
         DemoCommand.class,
+        ClusterCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

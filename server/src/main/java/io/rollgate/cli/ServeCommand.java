@@ -36,6 +36,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "How often the attestor re-verifies the journal chain and policy state hashes (default ${DEFAULT-VALUE})")
   long attestIntervalSeconds;
 
+  @Option(names = "--lease", paramLabel = "SECONDS", defaultValue = "15",
+      description = "PostgreSQL replicas: how long a leader that stops renewing keeps leadership before another "
+          + "replica takes over (default ${DEFAULT-VALUE}; see docs/operations/scale-out.md)")
+  long leaseSeconds;
+
   @Option(names = "--drain-delay", paramLabel = "SECONDS", defaultValue = "0",
       description = {"On SIGTERM, how long /health answers 503 'draining' (changes refused) before the server "
           + "stops taking connections, so load balancers notice (default ${DEFAULT-VALUE})"})
@@ -80,12 +85,16 @@ final class ServeCommand implements Callable<Integer> {
     if (authFailureWindow < 1 || authFailureWindow > 86_400) {
       throw new CliException(2, "--auth-failure-window must be between 1 and 86400 seconds, got " + authFailureWindow);
     }
+    if (leaseSeconds < 1 || leaseSeconds > 600) {
+      throw new CliException(2, "--lease must be between 1 and 600 seconds, got " + leaseSeconds);
+    }
     var authLimits = new AuthLimits(authFailureLimit, Duration.ofSeconds(authFailureWindow),
         AuthLimits.DEFAULTS.maxAddresses());
     var cfg = new RollgateServer.Config(host, port, dataDir.toAbsolutePath().normalize(), db, System.getenv("ROLLGATE_DB_USER"),
         System.getenv("ROLLGATE_DB_PASSWORD"), System.getenv("ROLLGATE_ADMIN_TOKEN"), InstantSource.system(),
         JournalConfig.DEFAULTS, metricsToken(),
-        new RollgateServer.Loops(Duration.ofSeconds(attestIntervalSeconds), RollgateServer.Loops.DEFAULT_ROLLOUT_TICK),
+        new RollgateServer.Loops(Duration.ofSeconds(attestIntervalSeconds), RollgateServer.Loops.DEFAULT_ROLLOUT_TICK,
+            Duration.ofSeconds(leaseSeconds)),
         Duration.ofSeconds(drainDelaySeconds), authLimits, io.rollgate.server.events.EventsConfig.DEFAULTS);
     var notifiers = io.rollgate.server.notify.NotifySettings.NONE;
     if (config != null) {

@@ -87,12 +87,17 @@ public final class RollgateServer implements AutoCloseable {
     }
 
     public Config withAttestInterval(Duration interval) {
-      return withLoops(new Loops(interval, loops.rolloutTick()));
+      return withLoops(new Loops(interval, loops.rolloutTick(), loops.lease()));
     }
 
     /** {@link Duration#ZERO}: no background rollout loop (tests drive it with {@link RolloutLoop#tick()}). */
     public Config withRolloutTick(Duration tick) {
-      return withLoops(new Loops(loops.attestInterval(), tick));
+      return withLoops(new Loops(loops.attestInterval(), tick, loops.lease()));
+    }
+
+    /** The PostgreSQL replicas' leader lease (issue 10). */
+    public Config withLease(Duration lease) {
+      return withLoops(new Loops(loops.attestInterval(), loops.rolloutTick(), lease));
     }
 
     public Config withLoops(Loops l) {
@@ -136,13 +141,24 @@ public final class RollgateServer implements AutoCloseable {
    * @param attestInterval how often the attestor re-verifies the journal chain and the state hashes (≥ 1 s)
    * @param rolloutTick how often the rollout loop looks at every active rollout (measurements follow each
    *     rollout's own interval); zero runs no background loop, for tests that tick it themselves
+   * @param lease on PostgreSQL replicas, how long a leader that stops renewing keeps leadership before another
+   *     replica takes over (renewed every third of it); a leader whose lock connection dies is replaced sooner
    */
-  public record Loops(Duration attestInterval, Duration rolloutTick) {
+  public record Loops(Duration attestInterval, Duration rolloutTick, Duration lease) {
     public static final Duration DEFAULT_ATTEST_INTERVAL = Duration.ofSeconds(60);
     public static final Duration DEFAULT_ROLLOUT_TICK = Duration.ofSeconds(1);
-    public static final Loops DEFAULTS = new Loops(DEFAULT_ATTEST_INTERVAL, DEFAULT_ROLLOUT_TICK);
+    public static final Duration DEFAULT_LEASE = io.rollgate.store.cluster.LeaderElector.DEFAULT_LEASE;
+    public static final Loops DEFAULTS = new Loops(DEFAULT_ATTEST_INTERVAL, DEFAULT_ROLLOUT_TICK, DEFAULT_LEASE);
+
+    public Loops(Duration attestInterval, Duration rolloutTick) {
+      this(attestInterval, rolloutTick, DEFAULT_LEASE);
+    }
 
     public Loops {
+      Objects.requireNonNull(lease, "lease");
+      if (lease.compareTo(Duration.ofSeconds(1)) < 0 || lease.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("lease must be between 1 s and 600 s, got " + lease.toMillis() + " ms");
+      }
       Objects.requireNonNull(attestInterval, "attestInterval");
       Objects.requireNonNull(rolloutTick, "rolloutTick");
       if (attestInterval.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -174,6 +190,7 @@ public final class RollgateServer implements AutoCloseable {
   /** How often the notifier pumps rollout entries and retries due deliveries (commits wake it sooner). */
   static final Duration NOTIFY_TICK = Duration.ofSeconds(1);
   private io.rollgate.server.notify.Notifications notifications;
+  private io.rollgate.server.cluster.Cluster cluster;
   private final Duration drainDelay;
   private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -213,12 +230,15 @@ public final class RollgateServer implements AutoCloseable {
     io.rollgate.server.evidence.PromotionLoop promotionLoop = null;
     IncidentBridge incidentBridge = null;
     io.rollgate.server.notify.Notifications notifications = null;
+    io.rollgate.server.cluster.Cluster cluster = null;
     Javalin app = null;
     try {
       var policies = new PolicyStore(db, journal);
       var tokens = new TokenStore(db, journal);
       var reader = new JournalReader(db);
       metrics.watch(journal, reader.head().seq());
+      cluster = io.rollgate.server.cluster.Cluster.open(db, journal, reader, cfg.clock(), cfg.loops().lease());
+      cluster.register(metrics.registry());
       if (cfg.events().bufferCapacity() < cfg.journal().maxBatch()) {
         log.warn("the events buffer ({} events) is smaller than a journal batch ({} commands): one full batch "
             + "disconnects every event client, and they all resume at once", cfg.events().bufferCapacity(),
@@ -243,19 +263,20 @@ public final class RollgateServer implements AutoCloseable {
           : io.rollgate.server.incident.IncidentNotices.observer(notifications);
       var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS, announce),
           metrics.registry());
-      incidentBridge = new IncidentBridge(incidents);
+      incidentBridge = new IncidentBridge(incidents, cluster.leaderOnly());
       journal.addListener(incidentBridge);
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events, rolloutStore, incidents.store(),
-              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications));
+              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, cluster));
       app.start(cfg.host(), cfg.port());
-      attestor.start();
-      rolloutLoop.start(cfg.loops().rolloutTick());
-      promotionLoop.start(cfg.loops().rolloutTick());
+      cluster.start(cfg.host() + ":" + app.port()); // elects before the singleton loops first run
+      attestor.start(cluster.leaderOnly());
+      rolloutLoop.start(cfg.loops().rolloutTick(), cluster.leaderOnly());
+      promotionLoop.start(cfg.loops().rolloutTick(), cluster.leaderOnly());
       if (notifications != null) {
-        notifications.start(NOTIFY_TICK);
+        notifications.start(NOTIFY_TICK, cluster.leaderOnly());
       }
       lifecycle.moveTo(Lifecycle.State.SERVING);
       log.info("Rollgate listening on http://{}:{} (database: {})", cfg.host(), app.port(), db.displayUrl());
@@ -265,6 +286,7 @@ public final class RollgateServer implements AutoCloseable {
       server.promotionLoop = promotionLoop;
       server.incidentBridge = incidentBridge;
       server.notifications = notifications;
+      server.cluster = cluster;
       return server;
     } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
       if (notifications != null) {
@@ -284,6 +306,9 @@ public final class RollgateServer implements AutoCloseable {
       }
       if (events != null) {
         events.close();
+      }
+      if (cluster != null) {
+        cluster.close();
       }
       if (app != null) {
         try {
@@ -407,6 +432,36 @@ public final class RollgateServer implements AutoCloseable {
     return notifications;
   }
 
+  /** This server among the replicas of its database (alone on SQLite). */
+  public io.rollgate.server.cluster.Cluster cluster() {
+    return cluster;
+  }
+
+  /**
+   * Test seam for kill -9 in one JVM: stops every loop and HTTP, ends this replica's database sessions
+   * without a hand-over, drains nothing and tells no event client; the journal's queued commands fail.
+   */
+  public void crashForTest() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    cluster.crashForTest();
+    rolloutLoop.close();
+    if (notifications != null) {
+      notifications.close();
+    }
+    attestor.close();
+    incidentBridge.close();
+    try {
+      app.jettyServer().server().setStopTimeout(0);
+      app.stop();
+    } catch (RuntimeException e) {
+      log.warn("crash: HTTP stop: {}", e.toString());
+    }
+    journal.close();
+    db.close();
+  }
+
   public RolloutStore rolloutStore() {
     return rolloutStore;
   }
@@ -453,6 +508,7 @@ public final class RollgateServer implements AutoCloseable {
     }
     attestor.close();
     events.close();
+    cluster.close(); // hands over leadership now rather than after the lease
     try {
       app.stop();
     } catch (RuntimeException e) { // grace period over with requests still open: drain the journal anyway

@@ -146,7 +146,19 @@ public final class Attestor implements AutoCloseable {
 
   /** Runs now, then every interval after the previous run ends. */
   public void start() {
-    loop.scheduleWithFixedDelay(this::runQuietly, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+    start(java.util.function.UnaryOperator.identity());
+  }
+
+  /** As {@link #start()}, each run wrapped by {@code around} (on replicas: run only by the leader). */
+  public void start(java.util.function.UnaryOperator<Runnable> around) {
+    Runnable run = around.apply(this::runQuietly);
+    loop.scheduleWithFixedDelay(() -> {
+      try {
+        run.run();
+      } catch (RuntimeException e) { // never let one bad run end the schedule
+        log.error("attestation run failed unexpectedly", e);
+      }
+    }, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
     log.info("attestor: every {} s, full pass every {} runs", settings.interval().toSeconds(), settings.fullPassEvery());
   }
 

@@ -43,7 +43,8 @@ public final class EventTypes {
       "incident.updated",
       "incident.suppressed",
       "notification.linked",
-      "notification.failed");
+      "notification.failed",
+      "cluster.leader_elected");
 
   public static final List<String> CONTROL = List.of(SERVER_SHUTDOWN, STREAM_OVERFLOW);
 

@@ -101,6 +101,11 @@ public final class PromotionLoop implements Consumer<List<JournalEntry>>, AutoCl
 
   /** Ticks every {@code every} (zero: never; tests call {@link #tick()}). Catches up once at start. */
   public synchronized void start(Duration every) {
+    start(every, java.util.function.UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Duration)}, each tick wrapped by {@code around} (on replicas: run only by the leader). */
+  public synchronized void start(Duration every, java.util.function.UnaryOperator<Runnable> around) {
     if (every.isZero()) {
       return;
     }
@@ -109,13 +114,13 @@ public final class PromotionLoop implements Consumer<List<JournalEntry>>, AutoCl
       t.setDaemon(true);
       return t;
     });
-    scheduler.scheduleWithFixedDelay(() -> {
+    scheduler.scheduleWithFixedDelay(around.apply(() -> {
       try {
         tick();
       } catch (RuntimeException e) {
         log.warn("promotion loop tick failed: {}", e.toString());
       }
-    }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }), 0, every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   public synchronized Tick tick() {

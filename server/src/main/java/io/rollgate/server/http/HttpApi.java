@@ -40,8 +40,10 @@ public final class HttpApi {
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
       Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
-      EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink) {
+      EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink,
+      io.rollgate.server.cluster.Cluster cluster) {
     public Services {
+      java.util.Objects.requireNonNull(cluster, "cluster");
       java.util.Objects.requireNonNull(incidents, "incidents");
       java.util.Objects.requireNonNull(incidentSink, "incidentSink");
       java.util.Objects.requireNonNull(rollouts, "rollouts");
@@ -110,6 +112,7 @@ public final class HttpApi {
           Map.of("queueDepth", journal.queueDepth(), "queueCapacity", journal.queueCapacity())));
       Attestor.Verdict attestation = services.attestor().lastVerdict();
       checks.put("attestor", attestorCheck(attestation, services.attestor().lastSuccess()));
+      checks.put("cluster", ClusterRoutes.health(services.cluster(), dbProblem == null));
       boolean healthy = dbProblem == null && journalProblem == null;
       // a failed attestation is reported but does not take the server out of rotation: reads and
       // changes still work, and what it found needs a person, not a restart by the orchestrator
@@ -144,6 +147,7 @@ public final class HttpApi {
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);
+    new ClusterRoutes(services.cluster()).register(app);
     new OfrepRoutes(services.policies(), services.rollouts(), MAX_BODY_BYTES).register(app);
     app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
     return app;

@@ -35,8 +35,16 @@ public final class IncidentBridge implements Consumer<List<JournalEntry>>, AutoC
   private final AtomicLong done = new AtomicLong();
   private final Object idle = new Object();
 
+  private final java.util.function.UnaryOperator<Runnable> around;
+
   public IncidentBridge(IncidentService incidents) {
+    this(incidents, java.util.function.UnaryOperator.identity());
+  }
+
+  /** @param around wraps each signal's work (on replicas: only the leader signals, fenced) */
+  public IncidentBridge(IncidentService incidents, java.util.function.UnaryOperator<Runnable> around) {
     this.incidents = incidents;
+    this.around = around;
     this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_PENDING),
         Thread.ofPlatform().name("rollgate-incident-bridge").daemon(true).factory());
   }
@@ -51,7 +59,19 @@ public final class IncidentBridge implements Consumer<List<JournalEntry>>, AutoC
   private void handOff(Signal s, long seq) {
     submitted.incrementAndGet();
     try {
-      worker.execute(() -> run(s, seq));
+      worker.execute(() -> {
+        boolean[] ran = {false};
+        try {
+          around.apply(() -> {
+            ran[0] = true;
+            run(s, seq);
+          }).run();
+        } finally {
+          if (!ran[0]) {
+            finished(); // not the leader: the leader's bridge signals this entry
+          }
+        }
+      });
     } catch (RejectedExecutionException full) {
       finished();
       log.error("incident bridge: {} signals already waiting (or shutting down); the signal from journal entry {} "

@@ -359,6 +359,15 @@ public final class Notifications implements IncidentSink, AutoCloseable {
 
   /** Runs the pump and the delivery loop every {@code tick} and whenever the journal commits. */
   public synchronized void start(Duration tick) {
+    start(tick, java.util.function.UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Duration)}, each round wrapped by {@code around} (on replicas: run only by the leader). */
+  public synchronized void start(Duration tick, java.util.function.UnaryOperator<Runnable> around) {
+    Runnable round = around.apply(() -> {
+      pumpRollouts();
+      deliverDue();
+    });
     if (running || tick.isZero()) {
       return;
     }
@@ -366,8 +375,7 @@ public final class Notifications implements IncidentSink, AutoCloseable {
     loop = Thread.ofPlatform().daemon().name("rollgate-notifier").start(() -> {
       while (running) {
         try {
-          pumpRollouts();
-          deliverDue();
+          round.run();
         } catch (RuntimeException e) { // e.g. the journal saturated or closing: try again on the next tick
           log.warn("notification loop: {}", e.toString());
         }

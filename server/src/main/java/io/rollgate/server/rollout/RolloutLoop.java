@@ -57,6 +57,11 @@ public final class RolloutLoop implements AutoCloseable {
 
   /** Seeds the gauges with the rollouts already running, then ticks every {@code every} (zero: never). */
   public synchronized void start(Duration every) {
+    start(every, java.util.function.UnaryOperator.identity());
+  }
+
+  /** As {@link #start(Duration)}, each tick wrapped by {@code around} (on replicas: run only by the leader). */
+  public synchronized void start(Duration every, java.util.function.UnaryOperator<Runnable> around) {
     for (RolloutView v : store.active()) {
       metrics.init(v.id(), v.policy(), v.state());
     }
@@ -68,7 +73,8 @@ public final class RolloutLoop implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    scheduler.scheduleWithFixedDelay(this::tickQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(around.apply(this::tickQuietly), every.toMillis(), every.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   private void tickQuietly() {

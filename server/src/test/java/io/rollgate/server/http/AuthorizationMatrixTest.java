@@ -120,6 +120,7 @@ class AuthorizationMatrixTest {
           "{\"reason\":\"matrix\"}", () -> Incidents.in(io.rollgate.incident.Action.RESOLVE)),
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
+      new Route("GET", "/api/v1/cluster", "/api/v1/cluster", "viewer", null),
       new Route("GET", "/api/v1/events", "/api/v1/events?lastEventId=0", "viewer", null, true),
       new Route("POST", "/ofrep/v1/evaluate/flags/{key}", "/ofrep/v1/evaluate/flags/p.max", "viewer",
           "{\"context\":{\"targetingKey\":\"u-1\"}}"),

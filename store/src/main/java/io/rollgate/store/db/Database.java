@@ -27,6 +27,9 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource readPool;
   private final HikariDataSource writerPool;
   private final Jdbi reads;
+  private String url; // PostgreSQL only: for the cluster's dedicated connections (LISTEN, leader lock)
+  private String user;
+  private String password;
 
   private Database(Dialect dialect, String displayUrl, HikariDataSource readPool, HikariDataSource writerPool) {
     this.dialect = dialect;
@@ -59,7 +62,11 @@ public final class Database implements AutoCloseable {
       writer.close();
       throw e;
     }
-    return migrated(new Database(Dialect.POSTGRESQL, Dialect.redact(url), reader, writer));
+    var db = new Database(Dialect.POSTGRESQL, Dialect.redact(url), reader, writer);
+    db.url = url;
+    db.user = user;
+    db.password = password;
+    return migrated(db);
   }
 
   public static Database open(String jdbcUrl, Path dataDir, String user, String password) {
@@ -143,6 +150,37 @@ public final class Database implements AutoCloseable {
   /** The journal writer's connection source (one connection). */
   public DataSource writerSource() {
     return writerPool;
+  }
+
+  /**
+   * A new connection outside the pools, for a session that must live on its own: the cluster's LISTEN
+   * and its leader lock (a pooled connection could be reset or shared, losing the session's state).
+   * TCP keepalives are on, so a dead peer is noticed by the kernel even on an idle connection.
+   * PostgreSQL only; the caller closes it.
+   */
+  public Connection dedicatedConnection(String purpose) throws SQLException {
+    if (dialect != Dialect.POSTGRESQL) {
+      throw new IllegalStateException("dedicated connections are for PostgreSQL replicas, not " + dialect);
+    }
+    Properties props = new Properties();
+    if (user != null) {
+      props.setProperty("user", user);
+    }
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("ApplicationName", "rollgate-" + purpose);
+    props.setProperty("connectTimeout", "5"); // seconds
+    Connection c = java.sql.DriverManager.getConnection(url, props);
+    try (var st = c.createStatement()) {
+      st.execute("SET synchronous_commit = on");
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    c.setAutoCommit(true);
+    return c;
   }
 
   public String displayUrl() {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,9 +42,10 @@ public final class Journal implements AutoCloseable {
   private final JournalConfig config;
   private final ArrayBlockingQueue<Pending<?>> queue;
   private final ReentrantReadWriteLock admission = new ReentrantReadWriteLock();
-  private final List<Consumer<List<JournalEntry>>> listeners = new CopyOnWriteArrayList<>();
+  private final JournalFollower follower;
   private final Thread thread;
   private final JournalObserver observer;
+  private final boolean lockHead;
   private volatile boolean accepting = true;
   private volatile String lastError;
 
@@ -53,7 +53,11 @@ public final class Journal implements AutoCloseable {
   private final AtomicLong committedCommands = new AtomicLong();
   private final AtomicLong saturations = new AtomicLong();
 
-  private record Pending<R>(Command<R> command, CompletableFuture<R> future) {}
+  /** @param epoch the fencing epoch of a leader action, or {@link Fencing#NONE} */
+  private record Pending<R>(Command<R> command, CompletableFuture<R> future, long epoch) {}
+
+  /** Where the writer announces each batch's new head to other replicas (PostgreSQL). */
+  static final String CHANNEL = "rollgate_journal";
 
   public Journal(Database db, InstantSource clock, JournalConfig config) {
     this(db, clock, config, JournalObserver.NONE);
@@ -61,12 +65,19 @@ public final class Journal implements AutoCloseable {
 
   /** As {@link #Journal(Database, InstantSource, JournalConfig)}, reporting its work to {@code observer}. */
   public Journal(Database db, InstantSource clock, JournalConfig config, JournalObserver observer) {
+    this(db, clock, config, observer, true);
+  }
+
+  /** @param lockHead false only in the test that shows two replicas' writers collide without the head lock */
+  Journal(Database db, InstantSource clock, JournalConfig config, JournalObserver observer, boolean lockHead) {
+    this.lockHead = lockHead;
     this.observer = java.util.Objects.requireNonNull(observer, "observer");
     this.writer = Jdbi.create(db.writerSource());
     this.dialect = db.dialect();
     this.clock = clock;
     this.config = config;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.follower = new JournalFollower(new JournalReader(db), headOrUnknown(db), clock);
     this.thread = Thread.ofPlatform().name("rollgate-journal-writer").unstarted(this::run);
     this.thread.start();
   }
@@ -77,7 +88,7 @@ public final class Journal implements AutoCloseable {
    * {@link SaturatedException}: back-pressure, never a silent drop.
    */
   public <R> CompletableFuture<R> submit(Command<R> command) {
-    var pending = new Pending<>(command, new CompletableFuture<R>());
+    var pending = new Pending<>(command, new CompletableFuture<R>(), Fencing.current());
     admission.readLock().lock();
     try {
       if (!accepting) {
@@ -121,9 +132,46 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  /** Listeners run on the writer thread after each commit, with the batch's entries in order; keep them fast. */
+  /**
+   * Listeners get every committed entry exactly once, in sequence order, in batches: this writer's
+   * batches on the writer thread right after their commit (after the callers' futures complete),
+   * and, on a PostgreSQL replica, other replicas' entries on the thread that calls {@link #catchUp}.
+   * Keep them fast, and never wait there for a journal command.
+   */
   public void addListener(Consumer<List<JournalEntry>> listener) {
-    listeners.add(listener);
+    follower.addListener(listener);
+  }
+
+  /**
+   * Reads the entries committed after the last one delivered (by any replica) and delivers them to
+   * the listeners; returns how many. {@link JournalTail} calls it on a notification or a poll.
+   */
+  public int catchUp() {
+    return follower.catchUp();
+  }
+
+  /** The last journal sequence number delivered to the listeners. */
+  public long followerPosition() {
+    return follower.position();
+  }
+
+  /** How long the last entry read back by {@link #catchUp} took from its commit to its listeners. */
+  public Duration tailLag() {
+    return follower.tailLag();
+  }
+
+  /** Entries delivered by {@link #catchUp} rather than by this writer's own commits. */
+  public long tailedEntries() {
+    return follower.tailed();
+  }
+
+  private static long headOrUnknown(Database db) {
+    try {
+      return new JournalReader(db).head().seq();
+    } catch (RuntimeException e) { // the store is down: the first batch or catch-up sets the position
+      log.warn("journal: cannot read the head at start ({}); listeners start at the first entry seen", e.toString());
+      return -1;
+    }
   }
 
   public int queueDepth() {
@@ -194,12 +242,18 @@ public final class Journal implements AutoCloseable {
     try (Handle h = writer.open()) {
       h.begin();
       try {
-        var head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1" + dialect.lockSuffix())
+        var head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1" + (lockHead ? dialect.lockSuffix() : ""))
             .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)})
             .one();
         long headSeq = (Long) head[0];
         String headHash = (String) head[1];
+        long epoch = currentEpoch(h, batch); // read under the head lock, which elections take too
         for (int i = 0; i < batch.size(); i++) {
+          long carried = batch.get(i).epoch();
+          if (carried != Fencing.NONE && carried != epoch) {
+            failures[i] = new FencedException(carried, epoch); // a deposed leader: not run, not applied
+            continue;
+          }
           Tx tx = new Tx(h, clock.instant(), headSeq, headHash); // opens a savepoint on first handle()
           try {
             results[i] = batch.get(i).command().execute(tx);
@@ -226,6 +280,10 @@ public final class Journal implements AutoCloseable {
           insert(h, entries, payloads);
           h.createUpdate("UPDATE journal_head SET seq = :seq, hash = :hash WHERE id = 1")
               .bind("seq", headSeq).bind("hash", headHash).execute();
+          if (dialect == Dialect.POSTGRESQL) {
+            // one wake-up per batch, delivered at commit; replicas tail the journal, never trust the payload alone
+            h.execute("NOTIFY " + CHANNEL + ", '" + headSeq + "'");
+          }
         }
         h.commit();
       } catch (RuntimeException e) {
@@ -253,15 +311,23 @@ public final class Journal implements AutoCloseable {
       complete(batch.get(i), results[i], failures[i]);
     }
     if (!entries.isEmpty()) {
-      List<JournalEntry> published = List.copyOf(entries);
-      for (var l : listeners) {
-        try {
-          l.accept(published);
-        } catch (RuntimeException e) {
-          log.warn("journal listener {} failed", l, e);
-        }
+      try {
+        follower.committed(entries);
+      } catch (RuntimeException e) { // committed and acknowledged: the next catch-up delivers what this missed
+        log.error("journal: delivering entries {}..{} to listeners failed", entries.getFirst().seq(),
+            entries.getLast().seq(), e);
       }
     }
+  }
+
+  /** The cluster's fencing epoch, read only when some command in the batch carries one. */
+  private static long currentEpoch(Handle h, List<Pending<?>> batch) {
+    for (Pending<?> p : batch) {
+      if (p.epoch() != Fencing.NONE) {
+        return h.createQuery("SELECT epoch FROM cluster_leader WHERE id = 1").mapTo(Long.class).one();
+      }
+    }
+    return Fencing.NONE;
   }
 
   private volatile long lastBatchNanos;
@@ -298,7 +364,8 @@ public final class Journal implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static <R> void complete(Pending<R> p, Object result, Throwable failure) {
     if (failure != null) {
-      if (!(failure instanceof RollgateException) && !(failure instanceof IllegalArgumentException)) {
+      if (!(failure instanceof RollgateException) && !(failure instanceof IllegalArgumentException)
+          && !(failure instanceof FencedException)) {
         log.warn("journal command failed", failure);
       }
       p.future().completeExceptionally(failure);
