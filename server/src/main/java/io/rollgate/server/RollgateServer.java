@@ -244,7 +244,7 @@ public final class RollgateServer implements AutoCloseable {
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events, rolloutStore, incidents.store(),
-              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications));
+              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, incidents));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());
