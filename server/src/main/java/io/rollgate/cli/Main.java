@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         TokenCommand.class, RolloutCommand.class, IncidentCommand.class,
         SyncCommand.class,
         SimulateCommand.class,
+        GateCommand.class,
+        SoakCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
