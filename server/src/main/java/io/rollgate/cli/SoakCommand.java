@@ -45,7 +45,7 @@ final class SoakCommand {
               + "one JSON object counts as a failed proposal, with the reason.",
           "Built-in tuners: builtin:walk (moves one numeric field by ±5%% per iteration, seeded), builtin:flaky "
               + "(walk, but every third proposal fails).",
-          "--mock tries it in a minute: without --server it starts a server in-process (a temporary SQLite "
+          "--mock tries it in a minute: without --server (or ROLLGATE_URL) it starts a server in-process (a temporary SQLite "
               + "database), creates the policy with 002's tuning parameters when it is missing, and tunes with "
               + "builtin:walk unless told otherwise.",
           "Exit 0 PASS or WARN, 1 FAIL, 2 usage or connection error."})
@@ -96,7 +96,7 @@ final class SoakCommand {
         throw new CliException(2, "--session must match [A-Za-z0-9][A-Za-z0-9._:-]{0,63}, got '" + tag + "'");
       }
       Proposer proposer = proposer();
-      if (mock && opts.server == null) {
+      if (mock && !opts.serverGiven()) {
         return inProcess(tag, proposer);
       }
       return soak(opts.client(), tag, proposer);

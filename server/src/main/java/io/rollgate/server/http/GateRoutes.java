@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
 final class GateRoutes {
   /** A soak session tag: short, printable, safe in logs and query strings. */
   static final Pattern SESSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+  private static final Pattern ROLLOUT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}-[1-9][0-9]{0,9}");
   private static final Pattern SIGNATURE = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern RELATIVE = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
   private static final Duration MAX_RELATIVE = Duration.ofDays(3650);
@@ -65,7 +66,8 @@ final class GateRoutes {
     app.get("/api/v1/policies/{name}/apply-stats", ctx -> {
       PolicyName n = PolicyRoutes.name(ctx);
       Instant since = since(ctx.queryParam("since"));
-      String session = session(ctx.queryParam("session"));
+      String raw = ctx.queryParam("session");
+      String session = session(raw == null || raw.isEmpty() ? null : raw); // ?session= is no session
       ctx.json(statsJson(n.value(), since, session, policies.applyStats(n, since, session)));
     }, Access.VIEWER);
     app.post("/api/v1/policies/{name}/failed-proposals", this::failedProposal, Access.OPERATOR);
@@ -97,6 +99,10 @@ final class GateRoutes {
     String policyRaw = b.optionalText("policy", 200);
     PolicyName policy = policyRaw == null ? null : policyName(policyRaw);
     String rollout = b.optionalText("rollout", 200);
+    if (rollout != null && !ROLLOUT_ID.matcher(rollout).matches()) {
+      throw new InvalidInputException("rollout", "'rollout' must be a rollout id: a policy name, '-' and a number, "
+          + "such as limits-3; got '" + Body.shorten(rollout) + "'");
+    }
     Instant since = since(b.optionalText("since", 200));
     String session = session(b.optionalText("session", 200));
     JsonNode strictNode = b.get("strict");
@@ -216,8 +222,9 @@ final class GateRoutes {
     }
   }
 
+  /** A session tag from a body: null or absent is none, anything else must be a valid tag ("" is not). */
   static String session(String raw) {
-    if (raw == null || raw.isEmpty()) {
+    if (raw == null) {
       return null;
     }
     if (!SESSION.matcher(raw).matches()) {
