@@ -41,9 +41,30 @@ final class AtomicFile {
    * any failure before the rename the target is untouched and the temporary file removed.
    */
   static void write(Path target, String canonical, String stateHash) throws IOException, VerificationFailed {
+    replace(target, canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8), tmp -> verify(tmp, stateHash));
+    verify(target.toAbsolutePath(), stateHash);
+  }
+
+  /**
+   * Replaces {@code target} with {@code text} the same way (temporary file, fsync, rename, directory
+   * fsync), without a hash check: for files such as a Prometheus textfile that a collector may read
+   * at any moment and must never see half-written.
+   */
+  static void writeText(Path target, String text) throws IOException {
+    try {
+      replace(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), tmp -> { });
+    } catch (VerificationFailed e) {
+      throw new IllegalStateException("unreachable: no verification", e);
+    }
+  }
+
+  private interface Check {
+    void accept(Path tmp) throws IOException, VerificationFailed;
+  }
+
+  private static void replace(Path target, byte[] bytes, Check beforeRename) throws IOException, VerificationFailed {
     Path file = target.toAbsolutePath();
     Path dir = file.getParent();
-    byte[] bytes = canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -54,7 +75,7 @@ final class AtomicFile {
         ch.force(true);
       }
       setMode(tmp, file);
-      verify(tmp, stateHash);
+      beforeRename.accept(tmp);
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -64,7 +85,6 @@ final class AtomicFile {
     } finally {
       Files.deleteIfExists(tmp); // gone already after the rename
     }
-    verify(file, stateHash);
   }
 
   /** The SHA-256 of the canonical form of the JSON in {@code file}; empty when it is missing or not JSON. */

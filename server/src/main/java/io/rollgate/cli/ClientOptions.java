@@ -22,6 +22,11 @@ final class ClientOptions {
     return new ApiClient(url, env("ROLLGATE_TOKEN", null));
   }
 
+  /** Whether the user named a server (--server or ROLLGATE_URL), rather than relying on the default. */
+  boolean serverGiven() {
+    return server != null || env("ROLLGATE_URL", null) != null;
+  }
+
   private String env(String name, String dflt) {
     Function<String, String> env = mixee != null && mixee.root().userObject() instanceof Main m ? m.env : System::getenv;
     String v = env.apply(name);

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         PromotionCommand.class,
         DemoCommand.class,
         ClusterCommand.class,
+        GateCommand.class,
+        SoakCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -269,7 +269,8 @@ public final class RollgateServer implements AutoCloseable {
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events, rolloutStore, incidents.store(),
-              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, cluster));
+              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, cluster,
+              incidents));
       app.start(cfg.host(), cfg.port());
       cluster.start(cfg.host() + ":" + app.port()); // elects before the singleton loops first run
       attestor.start(cluster.leaderOnly());

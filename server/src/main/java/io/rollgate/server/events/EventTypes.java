@@ -20,6 +20,7 @@ public final class EventTypes {
       "policy.unfrozen",
       "policy.guards_set",
       "policy.verification_failed",
+      "policy.rejected",
       "token.created",
       "attestation.failed",
       "attestation.recovered",

@@ -41,9 +41,10 @@ public final class HttpApi {
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
       Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
       EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink,
-      io.rollgate.server.cluster.Cluster cluster) {
+      io.rollgate.server.cluster.Cluster cluster, io.rollgate.server.incident.IncidentService incidentService) {
     public Services {
       java.util.Objects.requireNonNull(cluster, "cluster");
+      java.util.Objects.requireNonNull(incidentService, "incidentService");
       java.util.Objects.requireNonNull(incidents, "incidents");
       java.util.Objects.requireNonNull(incidentSink, "incidentSink");
       java.util.Objects.requireNonNull(rollouts, "rollouts");
@@ -141,8 +142,10 @@ public final class HttpApi {
     new PolicyRoutes(services.policies(), fleet, MAX_BODY_BYTES).register(app);
     new RolloutRoutes(services.rollouts(), services.policies(), services.clock(), MAX_BODY_BYTES).register(app);
     new AuditRoutes(services.reader()).register(app);
-    new EvidenceRoutes(new io.rollgate.store.evidence.EvidenceStore(db, journal, services.policies()), MAX_BODY_BYTES)
-        .register(app);
+    var evidence = new io.rollgate.store.evidence.EvidenceStore(db, journal, services.policies());
+    new EvidenceRoutes(evidence, MAX_BODY_BYTES).register(app);
+    new GateRoutes(services.policies(), evidence, services.rollouts(), services.incidentService(), services.clock(),
+        MAX_BODY_BYTES).register(app);
     new IncidentRoutes(services.incidents(), services.incidentSink(), MAX_BODY_BYTES).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);

@@ -69,9 +69,9 @@ final class PolicyRoutes {
 
   private void put(Context ctx) {
     PolicyName n = name(ctx);
-    Body b = Body.of(ctx, maxBody, "document", "reason");
+    Body b = Body.of(ctx, maxBody, "document", "reason", "session");
     ApplyResult r = policies.put(n, b.requireObject("document"), b.optionalText("reason", MAX_REASON),
-        Auth.principal(ctx).name());
+        Auth.principal(ctx).name(), GateRoutes.session(b.optionalText("session", 200)));
     boolean created = r.applied() && r.oldHash() == null;
     if (created) {
       ctx.header("Location", "/api/v1/policies/" + n);
@@ -81,9 +81,9 @@ final class PolicyRoutes {
 
   private void change(Context ctx) {
     PolicyName n = name(ctx);
-    Body b = Body.of(ctx, maxBody, "delta", "reason");
+    Body b = Body.of(ctx, maxBody, "delta", "reason", "session");
     ctx.json(policies.change(n, b.requireObject("delta"), b.optionalText("reason", MAX_REASON),
-        Auth.principal(ctx).name()));
+        Auth.principal(ctx).name(), GateRoutes.session(b.optionalText("session", 200))));
   }
 
   private void rollback(Context ctx) {

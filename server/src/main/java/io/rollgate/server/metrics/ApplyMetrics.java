@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Apply outcomes per policy, counted from the journal's {@code policy.applied} and
- * {@code policy.skipped} entries. Runs as a journal listener, on the writer thread, after each commit.
+ * Apply outcomes per policy, counted from the journal's {@code policy.applied},
+ * {@code policy.skipped} and {@code policy.rejected} entries. Runs as a journal listener, on the writer thread, after each commit.
  * The policy label is bounded by the number of policies; the reason label by the guards.
  */
 final class ApplyMetrics implements Consumer<List<JournalEntry>> {
   static final String APPLIED = "policy.applied";
   static final String SKIPPED = "policy.skipped";
+  static final String REJECTED = "policy.rejected";
   /** The guards in the apply pipeline's priority order, as the field names of a skip reason. */
   private static final List<String> GUARDS = List.of("freeze", "oscillation", "velocity", "cooldown", "noOp");
 
@@ -23,8 +24,9 @@ final class ApplyMetrics implements Consumer<List<JournalEntry>> {
   ApplyMetrics(PrometheusRegistry registry) {
     applies = Counter.builder()
         .name("rollgate_policy_apply")
-        .help("Changes proposed to a policy, by outcome (applied, skipped) and, for a skip, the highest-priority "
-            + "guard that fired (freeze > oscillation > velocity > cooldown > noOp); reason is none when applied")
+        .help("Changes proposed to a policy, by outcome (applied, skipped, rejected) and, for a skip, the "
+            + "highest-priority guard that fired (freeze > oscillation > velocity > cooldown > noOp), for a rejection "
+            + "its cause (rollout, reported); reason is none when applied")
         .labelNames("policy", "outcome", "reason")
         .withoutExemplars()
         .register(registry);
@@ -36,6 +38,8 @@ final class ApplyMetrics implements Consumer<List<JournalEntry>> {
       switch (e.type()) {
         case APPLIED -> applies.labelValues(e.subject(), "applied", "none").inc();
         case SKIPPED -> applies.labelValues(e.subject(), "skipped", skipReason(e.payload().path("skipReason"))).inc();
+        case REJECTED -> applies.labelValues(e.subject(), "rejected",
+            "rollout".equals(e.payload().path("cause").asText()) ? "rollout" : "reported").inc();
         default -> { }
       }
     }

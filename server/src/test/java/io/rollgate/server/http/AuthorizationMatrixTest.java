@@ -139,7 +139,11 @@ class AuthorizationMatrixTest {
       new Route("GET", "/api/v1/promotions", "/api/v1/promotions?policy=p", "viewer", null),
       new Route("GET", "/api/v1/promotions/{id}", "/api/v1/promotions/@", "viewer", null, Evidence::promoted),
       new Route("POST", "/api/v1/promotions/{id}/rollback", "/api/v1/promotions/@/rollback", "operator",
-          "{\"reason\":\"matrix\"}", Evidence::promoted));
+          "{\"reason\":\"matrix\"}", Evidence::promoted),
+      new Route("GET", "/api/v1/policies/{name}/apply-stats", "/api/v1/policies/p/apply-stats?since=1h", "viewer", null),
+      new Route("POST", "/api/v1/policies/{name}/failed-proposals", "/api/v1/policies/p/failed-proposals", "operator",
+          "{\"reason\":\"matrix #\"}"),
+      new Route("POST", "/api/v1/gate", "/api/v1/gate", "operator", "{\"policy\":\"p\"}"));
 
   /** Fresh evidence: a policy and an eligible scenario of the same name, or a promotion on them. */
   static final class Evidence {

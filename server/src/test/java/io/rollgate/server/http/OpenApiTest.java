@@ -151,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(26);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(28);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -681,6 +681,11 @@ class OpenApiTest {
       var show = DOC.operation("GET", "/api/v1/promotions/{id}");
       tour.expect(400, show, "GET", "/api/v1/promotions/tour-promote-0", admin, null);
       tour.expect(404, show, "GET", "/api/v1/promotions/tour-promote-9", admin, null);
+      var gate = DOC.operation("POST", "/api/v1/gate");
+      tour.expect(404, gate, "POST", "/api/v1/gate", admin, "{\"policy\":\"missing\"}");
+      // a scenario with no runs fails the gate: the answer names the gate_failure incident it opened
+      var failed = tour.expect(200, gate, "POST", "/api/v1/gate", admin, "{\"scenario\":\"tour-created\",\"strict\":true}");
+      assertThat(failed.json().path("incident").path("outcome").asText()).isEqualTo("created");
     }
   }
 

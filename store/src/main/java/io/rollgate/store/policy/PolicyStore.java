@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class PolicyStore {
   private static final Logger log = LoggerFactory.getLogger(PolicyStore.class);
   public static final int MAX_HISTORY = 1000;
+  /** Apply statistics count at most this many of the newest proposals (a bounded read per request). */
+  public static final int MAX_STATS_PROPOSALS = 100_000;
 
   private final Jdbi reads;
   private final Journal journal;
@@ -45,26 +47,81 @@ public final class PolicyStore {
 
   /** Creates the policy, or proposes {@code document} as its next version. */
   public ApplyResult put(PolicyName name, ObjectNode document, String reason, String actor) {
+    return put(name, document, reason, actor, null);
+  }
+
+  /**
+   * As {@link #put(PolicyName, ObjectNode, String, String)}; a replacement is counted in the apply
+   * statistics under {@code session} (null: no session).
+   *
+   * @throws ConflictException the policy is under a rollout (the refusal is journaled as {@code policy.rejected})
+   */
+  public ApplyResult put(PolicyName name, ObjectNode document, String reason, String actor, String session) {
     Canonical.requireIJson(document, "/document");
-    return verified(journal.execute(tx -> {
+    var proposed = new Proposed(Canonical.sha256Hex(Canonical.canonicalize(document)), session);
+    return verified(rejectedOrResult(journal.execute(tx -> {
       var row = PolicyRows.find(tx.handle(), name.value());
       if (row.isEmpty()) {
         PolicyRows.insertPolicy(tx.handle(), name.value(), GuardConfig.NONE, tx.now());
-        return commit(tx, name, null, ApplyPipeline.create(document), ChangeKind.CREATE, reason, actor);
+        return new Answer(commit(tx, name, null, ApplyPipeline.create(document), ChangeKind.CREATE, reason, actor,
+            null), null);
       }
-      return propose(tx, row.get(), document, ChangeKind.REPLACE, reason, actor);
-    }));
+      return proposeCounted(tx, row.get(), document, ChangeKind.REPLACE, reason, actor, proposed);
+    })));
   }
 
   /** Proposes the current document with the JSON Merge Patch {@code delta} applied. */
   public ApplyResult change(PolicyName name, ObjectNode delta, String reason, String actor) {
+    return change(name, delta, reason, actor, null);
+  }
+
+  /**
+   * As {@link #change(PolicyName, ObjectNode, String, String)}, counted in the apply statistics under
+   * {@code session} (null: no session). The proposal's signature is the SHA-256 of the canonical delta.
+   *
+   * @throws ConflictException the policy is under a rollout (the refusal is journaled as {@code policy.rejected})
+   */
+  public ApplyResult change(PolicyName name, ObjectNode delta, String reason, String actor, String session) {
     Canonical.requireIJson(delta, "/delta");
-    return verified(journal.execute(tx -> {
+    var proposed = new Proposed(Canonical.sha256Hex(Canonical.canonicalize(delta)), session);
+    return verified(rejectedOrResult(journal.execute(tx -> {
       var row = require(tx.handle(), name);
       PolicyVersion current = PolicyRows.version(tx.handle(), name.value(), row.currentVersion()).orElseThrow();
       JsonNode candidate = MergePatch.apply(current.document(), delta);
-      return propose(tx, row, (ObjectNode) candidate, ChangeKind.PATCH, reason, actor);
-    }));
+      return proposeCounted(tx, row, (ObjectNode) candidate, ChangeKind.PATCH, reason, actor, proposed);
+    })));
+  }
+
+  /**
+   * Records a proposal that failed before it could reach the pipeline (a tuner that exited non-zero
+   * or printed no JSON merge patch), so that the apply statistics count it: a {@code policy.rejected}
+   * entry, no state change.
+   *
+   * @param signature SHA-256 (hex) identifying the failed proposal (e.g. of the tuner's output), or null
+   */
+  public Rejection recordFailedProposal(PolicyName name, String reason, String session, String signature,
+      String actor) {
+    return journal.execute(tx -> {
+      require(tx.handle(), name);
+      long seq = rejected(tx, name, reason, "reported", new Proposed(signature, session), actor);
+      return new Rejection(name.value(), seq, tx.now(), session, signature, reason);
+    });
+  }
+
+  /** A recorded failed proposal. */
+  public record Rejection(String policy, long seq, java.time.Instant recordedAt, String session, String signature,
+      String reason) {}
+
+  /**
+   * Apply statistics of {@code name}: the proposals recorded since {@code since} (inclusive), or in
+   * {@code session}, or both. At most {@link #MAX_STATS_PROPOSALS} of the newest are counted.
+   */
+  public io.rollgate.gate.ApplyStats applyStats(PolicyName name, java.time.Instant since, String session) {
+    return reads.withHandle(h -> {
+      require(h, name);
+      return io.rollgate.gate.ApplyStats.of(ProposalRows.proposals(h, name.value(), since, session,
+          MAX_STATS_PROPOSALS));
+    });
   }
 
   /** Proposes the content of {@code toVersion} as a new version. Only freeze stops it. */
@@ -212,36 +269,102 @@ public final class PolicyStore {
         .orElseThrow(() -> new NotFoundException("policy '" + name + "' does not exist"));
   }
 
+  /**
+   * A proposal counted in the apply statistics: its signature (SHA-256 of the delta or document) and
+   * the soak session it belongs to (either may be null).
+   */
+  private record Proposed(String signature, String session) {}
+
+  /** A command's answer: the apply result, or the message of a journaled refusal (then thrown as a 409). */
+  private record Answer(ApplyResult result, String rejection) {}
+
+  private static ApplyResult rejectedOrResult(Answer a) {
+    if (a.rejection() != null) {
+      throw new ConflictException(a.rejection());
+    }
+    return a.result();
+  }
+
+  /**
+   * A counted proposal: refused while the policy is under a rollout — journaled as
+   * {@code policy.rejected}, since a tuner that keeps proposing then is exactly what the statistics
+   * must show — else through the pipeline.
+   */
+  private static Answer proposeCounted(Tx tx, PolicyRows.Row row, ObjectNode candidate, ChangeKind kind,
+      String reason, String actor, Proposed proposed) {
+    Optional<String> conflict = rolloutConflict(tx.handle(), row.name());
+    if (conflict.isPresent()) {
+      rejected(tx, PolicyName.of(row.name()), conflict.get(), "rollout", proposed, actor);
+      return new Answer(null, conflict.get());
+    }
+    return new Answer(decideAndRecord(tx, row, candidate, kind, reason, actor, proposed), null);
+  }
+
+  private static long rejected(Tx tx, PolicyName name, String why, String cause, Proposed proposed, String actor) {
+    ObjectNode p = Json.object().put("cause", cause).put("reason", why);
+    proposalFields(p, proposed);
+    long seq = tx.append("policy.rejected", name.value(), actor, p);
+    ProposalRows.insert(tx.handle(), seq, name.value(), tx.now(), proposed.session(), proposed.signature(),
+        io.rollgate.gate.ProposalOutcome.FAILED);
+    return seq;
+  }
+
+  private static void proposalFields(ObjectNode p, Proposed proposed) {
+    if (proposed == null) {
+      return;
+    }
+    if (proposed.signature() != null) {
+      p.put("signature", proposed.signature());
+    }
+    if (proposed.session() != null) {
+      p.put("session", proposed.session());
+    }
+  }
+
   private static ApplyResult propose(
       Tx tx, PolicyRows.Row row, ObjectNode candidate, ChangeKind kind, String reason, String actor) {
-    refuseDuringRollout(tx.handle(), row.name());
+    rolloutConflict(tx.handle(), row.name()).ifPresent(message -> {
+      throw new ConflictException(message);
+    });
+    return decideAndRecord(tx, row, candidate, kind, reason, actor, null);
+  }
+
+  private static ApplyResult decideAndRecord(Tx tx, PolicyRows.Row row, ObjectNode candidate, ChangeKind kind,
+      String reason, String actor, Proposed proposed) {
     var current = new ApplyPipeline.Current(row.frozen(), row.frozenReason(), row.guards(),
         PolicyRows.recent(tx.handle(), row.name(), tx.now().minus(row.guards().lookBack())));
     var decision = ApplyPipeline.decide(current, candidate, kind, tx.now());
     PolicyName name = PolicyName.of(row.name());
     return switch (decision) {
-      case ApplyPipeline.Decision.Apply apply -> commit(tx, name, current.version(), apply, kind, reason, actor);
-      case ApplyPipeline.Decision.Skip skip -> skipped(tx, name, current.version(), skip, kind, reason, actor);
+      case ApplyPipeline.Decision.Apply apply -> commit(tx, name, current.version(), apply, kind, reason, actor,
+          proposed);
+      case ApplyPipeline.Decision.Skip skip -> skipped(tx, name, current.version(), skip, kind, reason, actor,
+          proposed);
     };
   }
 
   private static ApplyResult commit(Tx tx, PolicyName name, PolicyVersion head, ApplyPipeline.Decision.Apply apply,
-      ChangeKind kind, String reason, String actor) {
+      ChangeKind kind, String reason, String actor, Proposed proposed) {
     int version = head == null ? 1 : head.version() + 1;
     String oldHash = head == null ? null : head.stateHash();
     ObjectNode p = Json.object();
     p.put("version", version).put("kind", kind.wire()).put("stateHash", apply.stateHash()).put("oldHash", oldHash);
     p.set("changedKeys", Json.mapper().valueToTree(apply.changedKeys()));
     p.put("bytesWritten", apply.bytes()).put("reason", reason);
+    proposalFields(p, proposed);
     long seq = tx.append("policy.applied", name.value(), actor, p);
     PolicyRows.insertVersion(tx.handle(), name.value(), version, apply.canonical(), apply.stateHash(), kind,
         reason, actor, tx.now(), seq);
+    if (proposed != null) {
+      ProposalRows.insert(tx.handle(), seq, name.value(), tx.now(), proposed.session(), proposed.signature(),
+          io.rollgate.gate.ProposalOutcome.APPLIED);
+    }
     return new ApplyResult(name.value(), true, false, version, apply.stateHash(), oldHash, apply.changedKeys(),
         apply.bytes(), null);
   }
 
   private static ApplyResult skipped(Tx tx, PolicyName name, PolicyVersion head, ApplyPipeline.Decision.Skip skip,
-      ChangeKind kind, String reason, String actor) {
+      ChangeKind kind, String reason, String actor, Proposed proposed) {
     SkipReason why = skip.reason();
     ObjectNode p = Json.object();
     p.put("version", head.version()).put("kind", kind.wire()).put("candidateHash", skip.candidateHash())
@@ -249,7 +372,12 @@ public final class PolicyStore {
     p.set("changedKeys", Json.mapper().valueToTree(skip.changedKeys()));
     p.set("skipReason", Json.mapper().valueToTree(why));
     p.put("reason", reason);
-    tx.append("policy.skipped", name.value(), actor, p);
+    proposalFields(p, proposed);
+    long seq = tx.append("policy.skipped", name.value(), actor, p);
+    if (proposed != null) {
+      ProposalRows.insert(tx.handle(), seq, name.value(), tx.now(), proposed.session(), proposed.signature(),
+          io.rollgate.gate.ProposalOutcome.SKIPPED);
+    }
     return new ApplyResult(name.value(), false, why.noOp(), head.version(), head.stateHash(), head.stateHash(),
         skip.changedKeys(), 0, why);
   }
@@ -259,15 +387,13 @@ public final class PolicyStore {
    * silently move the baseline cohort and the candidate would no longer be what was measured.
    * Freezing stays possible (it stops the rollout from completing).
    */
-  private static void refuseDuringRollout(Handle h, String policy) {
-    h.createQuery("SELECT id, phase FROM rollouts WHERE policy = :p AND active = :t")
+  private static Optional<String> rolloutConflict(Handle h, String policy) {
+    return h.createQuery("SELECT id, phase FROM rollouts WHERE policy = :p AND active = :t")
         .bind("p", policy).bind("t", true)
         .map((rs, ctx) -> rs.getString("id") + "' (" + rs.getString("phase") + ")")
         .findOne()
-        .ifPresent(r -> {
-          throw new ConflictException("policy '" + policy + "' has an active rollout '" + r
+        .map(r -> "policy '" + policy + "' has an active rollout '" + r
               + "; its changes go through the rollout: let it complete, or abort or roll it back first");
-        });
   }
 
   /**
@@ -288,7 +414,7 @@ public final class PolicyStore {
     var apply = ApplyPipeline.create(candidate);
     var fresh = new ApplyPipeline.Decision.Apply(apply.document(), apply.canonical(), apply.stateHash(),
         io.rollgate.json.JsonPointers.changedKeys(head.document(), apply.document()));
-    return commit(tx, name, head, fresh, ChangeKind.ROLLOUT, reason, actor);
+    return commit(tx, name, head, fresh, ChangeKind.ROLLOUT, reason, actor, null);
   }
 
   /** The policy as the command's transaction sees it (earlier commands of the batch included). */
