@@ -29,7 +29,7 @@ final class RolloutViews {
   static Views.RolloutRow row(RolloutView v) {
     RolloutState s = v.state();
     var last = s.analysis().latest();
-    return new Views.RolloutRow(v.id(), v.policy(), s.phase().name(), s.stage().name(), s.stage().percentage() + "%",
+    return new Views.RolloutRow(v.id(), v.policy(), s.phase().name(), s.stage().name(), s.stage().percentage(),
         last.map(j -> j.verdict().name()).orElse("—"),
         last.map(j -> j.measurement() instanceof Measurement.Value val ? percent(val.errorRate()) : "—").orElse("—"),
         Ui.time(v.updatedAt()));
@@ -49,7 +49,7 @@ final class RolloutViews {
       } else {
         state = "pending";
       }
-      out.add(new Views.StageCell(st.name(), st.percentage() + "%", percent(st.maxErrorRate()), st.requiresApproval(),
+      out.add(new Views.StageCell(st.name(), st.percentage(), percent(st.maxErrorRate()), st.requiresApproval(),
           state));
     }
     return out;

@@ -779,6 +779,7 @@ public final class Ui {
     static final String HTMX = "htmx-" + htmxVersion() + ".min.js";
     static final String SSE = "htmx-sse-" + htmxVersion() + ".js";
     static final String CSS = "rollgate-ui-1.css";
+    static final String JS = "rollgate-ui-1.js";
 
     static Assets load() {
       String base = "META-INF/resources/webjars/htmx.org/" + htmxVersion() + "/dist/";
@@ -790,6 +791,8 @@ public final class Ui {
       types.put(SSE, "text/javascript; charset=utf-8");
       files.put(CSS, read("io/rollgate/server/ui/ui.css"));
       types.put(CSS, "text/css; charset=utf-8");
+      files.put(JS, read("io/rollgate/server/ui/ui.js"));
+      types.put(JS, "text/javascript; charset=utf-8");
       return new Assets(Map.copyOf(files), Map.copyOf(types));
     }
 

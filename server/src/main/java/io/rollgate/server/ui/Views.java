@@ -13,6 +13,7 @@ public final class Views {
   public static final String HTMX_JS = Ui.Assets.HTMX;
   public static final String SSE_JS = Ui.Assets.SSE;
   public static final String CSS = Ui.Assets.CSS;
+  public static final String UI_JS = Ui.Assets.JS;
 
   /**
    * Everything the layout needs.
