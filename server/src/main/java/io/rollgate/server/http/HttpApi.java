@@ -153,6 +153,10 @@ public final class HttpApi {
     new ClusterRoutes(services.cluster()).register(app);
     new OfrepRoutes(services.policies(), services.rollouts(), MAX_BODY_BYTES).register(app);
     app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
+    // the web dashboard (docs/ui.md): its own cookie sessions, no Access roles, not part of /api or openapi.json
+    io.rollgate.server.ui.Ui.register(app, new io.rollgate.server.ui.Ui.Deps(db, journal, services.policies(),
+        services.rollouts(), services.incidents(), services.reader(), services.attestor(), services.events(),
+        services.clock(), services.incidentSink(), fleet::of, io.rollgate.server.ui.Ui.Hooks.NONE));
     return app;
   }
 

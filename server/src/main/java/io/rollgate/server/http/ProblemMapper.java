@@ -108,7 +108,8 @@ final class ProblemMapper {
   private static boolean isProblem(Context ctx) {
     String ct = ctx.res().getContentType();
     return ct != null && (ct.startsWith(Problem.MEDIA_TYPE)
-        || OfrepRoutes.handles(ctx) && ct.startsWith("application/json"));
+        || OfrepRoutes.handles(ctx) && ct.startsWith("application/json")
+        || ctx.path().startsWith("/ui") && ct.startsWith("text/")); // the dashboard's own error pages
   }
 
   /**

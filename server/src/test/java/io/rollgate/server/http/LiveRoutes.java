@@ -14,7 +14,8 @@ final class LiveRoutes {
     var routes = new TreeMap<String, String>();
     for (ParsedEndpoint p : app.unsafeConfig().pvt.internalRouter.allHttpHandlers()) {
       var e = p.getEndpoint();
-      if (e.getMethod().isHttpMethod()) {
+      // the web dashboard's /ui pages are not API operations (cookie sessions, not in openapi.json)
+      if (e.getMethod().isHttpMethod() && !e.getPath().startsWith("/ui")) {
         routes.put(e.getMethod().name() + " " + e.getPath(), e.getRoles().stream()
             .map(role -> ((Access) role).role.wire()).sorted().collect(Collectors.joining(",")));
       }
