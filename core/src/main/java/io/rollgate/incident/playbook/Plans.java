@@ -122,7 +122,7 @@ public final class Plans {
   }
 
   /** The index of the stage at {@code percentage}, or a 400 listing the stages' percentages. */
-  private static int stageFor(RolloutState s, BigDecimal percentage, String id) {
+  public static int stageFor(RolloutState s, BigDecimal percentage, String id) {
     BigDecimal bp = percentage.movePointRight(2);
     var stages = s.spec().stages();
     for (int i = 0; i < stages.size(); i++) {
@@ -231,6 +231,34 @@ public final class Plans {
       names.forEach(k -> h.put(k, "***"));
     }
     return copy;
+  }
+
+  /**
+   * The plan as the API shows it (the dry run's answer): parameters with http-call header values
+   * replaced, risk, whether it needs an approval and why, the exact changes, the impact, and whether
+   * and how it can be undone.
+   */
+  public static ObjectNode toJson(Plan plan) {
+    ObjectNode o = Json.object();
+    o.put("action", plan.action().wire());
+    o.set("params", redacted(plan.action(), plan.params()));
+    o.put("target", plan.target()).put("risk", plan.risk().wire()).put("needsApproval", plan.needsApproval());
+    if (plan.needsApproval()) {
+      o.put("approvalReason", plan.approvalReason());
+    } else {
+      o.putNull("approvalReason");
+    }
+    o.set("changes", Json.mapper().valueToTree(plan.changes()));
+    o.put("impact", plan.impact()).put("reversible", plan.reversible());
+    plan.compensation().ifPresentOrElse(c -> o.set("compensation", compensationJson(c)),
+        () -> o.putNull("compensation"));
+    return o;
+  }
+
+  public static ObjectNode compensationJson(Plan.Compensation c) {
+    ObjectNode o = Json.object().put("action", c.action().wire());
+    o.set("params", c.params());
+    return o;
   }
 
   static String shorten(String s) {

@@ -50,6 +50,19 @@ final class IncidentRows {
         .bind("k", key).bind("after", after.toEpochMilli()).mapTo(Integer.class).one();
   }
 
+  static long cursor(Handle h, String name) {
+    return h.createQuery("SELECT seq FROM incident_bridge_cursor WHERE name = :n").bind("n", name)
+        .mapTo(Long.class).findOne().orElse(0L);
+  }
+
+  /** Upsert, forward only (SQLite ≥ 3.24 and PostgreSQL share this syntax). */
+  static void advanceCursor(Handle h, String name, long seq) {
+    h.createUpdate("""
+            INSERT INTO incident_bridge_cursor (name, seq) VALUES (:n, :s)
+            ON CONFLICT (name) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > incident_bridge_cursor.seq
+            """).bind("n", name).bind("s", seq).execute();
+  }
+
   static long nextId(Handle h) {
     return h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Long.class).one();
   }
