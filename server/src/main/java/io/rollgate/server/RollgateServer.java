@@ -169,6 +169,7 @@ public final class RollgateServer implements AutoCloseable {
   private final RolloutLoop rolloutLoop;
   private IncidentService incidents;
   private IncidentBridge incidentBridge;
+  private io.rollgate.server.playbook.PlaybookService playbooks;
   private final Javalin app;
   /** How often the notifier pumps rollout entries and retries due deliveries (commits wake it sooner). */
   static final Duration NOTIFY_TICK = Duration.ofSeconds(1);
@@ -203,6 +204,12 @@ public final class RollgateServer implements AutoCloseable {
    * fails the start with a message naming that file, the template and the line.
    */
   public static RollgateServer start(Config cfg, io.rollgate.server.notify.NotifySettings notifiers, String configName) {
+    return start(cfg, notifiers, configName, io.rollgate.incident.playbook.PlaybookSettings.DEFAULTS);
+  }
+
+  /** As {@link #start(Config, io.rollgate.server.notify.NotifySettings, String)}, with rollgate.yaml's playbooks section. */
+  public static RollgateServer start(Config cfg, io.rollgate.server.notify.NotifySettings notifiers, String configName,
+      io.rollgate.incident.playbook.PlaybookSettings playbookSettings) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
     Metrics metrics = Metrics.create(cfg.metricsToken());
     Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
@@ -238,13 +245,18 @@ public final class RollgateServer implements AutoCloseable {
           : io.rollgate.server.incident.IncidentNotices.observer(notifications);
       var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS, announce),
           metrics.registry());
-      incidentBridge = new IncidentBridge(incidents);
-      journal.addListener(incidentBridge);
+      incidentBridge = new IncidentBridge(incidents, reader);
+      incidentBridge.start(journal);
+      var loop = rolloutLoop;
+      var playbooks = new io.rollgate.server.playbook.PlaybookService(
+          new io.rollgate.store.playbook.PlaybookStore(db, journal, policies, playbookSettings), cfg.clock(),
+          id -> io.rollgate.server.playbook.PlaybookService.rerunResult(loop.measureNow(id)));
+      playbooks.recover();
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events, rolloutStore, incidents.store(),
-              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications));
+              notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, playbooks));
       app.start(cfg.host(), cfg.port());
       attestor.start();
       rolloutLoop.start(cfg.loops().rolloutTick());
@@ -257,6 +269,7 @@ public final class RollgateServer implements AutoCloseable {
           rolloutStore, rolloutLoop, lifecycle, app);
       server.incidents = incidents;
       server.incidentBridge = incidentBridge;
+      server.playbooks = playbooks;
       server.notifications = notifications;
       return server;
     } catch (RuntimeException e) { // undo what started, in reverse order, then report the cause
@@ -380,6 +393,11 @@ public final class RollgateServer implements AutoCloseable {
   /** The journal listener that turns rollbacks, verification and attestation failures into signals. */
   public IncidentBridge incidentBridge() {
     return incidentBridge;
+  }
+
+  /** Remediation playbooks: dry runs, executions, approvals, compensations. */
+  public io.rollgate.server.playbook.PlaybookService playbooks() {
+    return playbooks;
   }
 
   /** Where incidents are announced: the configured notifiers, or {@link io.rollgate.server.notify.IncidentSink#NONE}. */

@@ -40,8 +40,10 @@ public final class HttpApi {
   /** What the routes need; one record so that a new component is one new field, not a new parameter everywhere. */
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
       Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
-      EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink) {
+      EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink,
+      io.rollgate.server.playbook.PlaybookService playbooks) {
     public Services {
+      java.util.Objects.requireNonNull(playbooks, "playbooks");
       java.util.Objects.requireNonNull(incidents, "incidents");
       java.util.Objects.requireNonNull(incidentSink, "incidentSink");
       java.util.Objects.requireNonNull(rollouts, "rollouts");
@@ -141,6 +143,8 @@ public final class HttpApi {
     new EvidenceRoutes(new io.rollgate.store.evidence.EvidenceStore(db, journal, services.policies()), MAX_BODY_BYTES)
         .register(app);
     new IncidentRoutes(services.incidents(), services.incidentSink(), MAX_BODY_BYTES).register(app);
+    new PlaybookRoutes(services.playbooks(), services.incidents(), services.rollouts(), services.policies(),
+        MAX_BODY_BYTES).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);

@@ -51,8 +51,12 @@ final class IncidentRows {
   }
 
   static long cursor(Handle h, String name) {
+    return findCursor(h, name).orElse(0L);
+  }
+
+  static java.util.OptionalLong findCursor(Handle h, String name) {
     return h.createQuery("SELECT seq FROM incident_bridge_cursor WHERE name = :n").bind("n", name)
-        .mapTo(Long.class).findOne().orElse(0L);
+        .mapTo(Long.class).findOne().map(java.util.OptionalLong::of).orElse(java.util.OptionalLong.empty());
   }
 
   /** Upsert, forward only (SQLite ≥ 3.24 and PostgreSQL share this syntax). */

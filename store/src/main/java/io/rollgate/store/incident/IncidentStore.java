@@ -106,9 +106,9 @@ public final class IncidentStore {
     });
   }
 
-  /** The last journal seq cursor {@code name} has turned into signals (0 when it never ran). */
-  public long cursor(String name) {
-    return reads.withHandle(h -> IncidentRows.cursor(h, name));
+  /** The last journal seq cursor {@code name} has turned into signals; empty when it was never set. */
+  public java.util.OptionalLong cursor(String name) {
+    return reads.withHandle(h -> IncidentRows.findCursor(h, name));
   }
 
   /** Moves cursor {@code name} forward to {@code seq} (never back): entries up to it produced no signal. */
