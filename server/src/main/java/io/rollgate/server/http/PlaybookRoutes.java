@@ -78,7 +78,7 @@ final class PlaybookRoutes {
     long id = id(ctx, "id");
     Body b = Body.of(ctx, maxBody, "action", "params");
     ActionType action = action(b);
-    ObjectNode plan = Plans.toJson(playbooks.dryRun(id, action, params(b), Auth.principal(ctx).name()));
+    ObjectNode plan = Plans.toJson(playbooks.dryRun(id, action, params(b, action), Auth.principal(ctx).name()));
     plan.put("dryRun", true);
     ctx.json(plan);
   }
@@ -87,7 +87,7 @@ final class PlaybookRoutes {
     long id = id(ctx, "id");
     Body b = Body.of(ctx, maxBody, "action", "params", "reason");
     ActionType action = action(b);
-    JsonNode params = params(b);
+    JsonNode params = params(b, action);
     String reason = reason(b);
     created(ctx, playbooks.execute(id, action, params, reason, Auth.principal(ctx).name()));
   }
@@ -217,10 +217,16 @@ final class PlaybookRoutes {
     return ActionType.parse("action", a.asText());
   }
 
-  /** Missing params are {} so that the schema names the first required parameter. */
-  private static JsonNode params(Body b) {
+  /**
+   * Missing params are {} so that the schema names the first required parameter. Checked against the
+   * action's schema here, before any lookup: a malformed request is a 400 whether or not the incident exists.
+   */
+  private static JsonNode params(Body b, ActionType action) {
     JsonNode p = b.get("params");
-    return p == null ? Json.object() : p;
+    p = p == null ? Json.object() : p;
+    io.rollgate.json.Canonical.requireIJson(p, "/params"); // numbers a JSON peer can read exactly, valid Unicode
+    action.schema().validate(p, "params");
+    return p;
   }
 
   private static String reason(Body b) {

@@ -116,8 +116,11 @@ public final class PlaybookService {
             ok = a.ok();
             result = a.result();
           }
-          log.info("playbook execution {}: {} {} -> {}", e.id(), e.params().get("method").asText(), url,
-              result.path("status").asText(result.path("error").asText()));
+          // scheme, host and path only: a query string may carry a secret
+          var u = java.net.URI.create(url);
+          log.info("playbook execution {}: {} {}://{}{} -> {}", e.id(), e.params().get("method").asText(),
+              u.getScheme(), u.getRawAuthority(), u.getRawPath(), result.has("status") ? result.get("status").asText()
+                  : "failed");
         }
         case RERUN_ANALYSIS -> {
           result = rerunAnalysis.apply(e.params().get("rollout").asText());
