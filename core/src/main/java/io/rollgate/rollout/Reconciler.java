@@ -186,6 +186,36 @@ public final class Reconciler {
         actor);
   }
 
+  /**
+   * Move to stage {@code index} at once (a playbook's set-percentage). Down is a step back that removes
+   * the newest cohorts; up is an advance that skips the analysis of the stages in between (the playbook
+   * makes that wait for an approval). The stage's minimum duration and analysis start afresh; a paused
+   * rollout stays paused at the new stage, anything else running is PROGRESSING there. It never completes:
+   * completing needs a passing analysis at the last stage.
+   *
+   * @throws ConflictException the rollout is finished, or already at that stage
+   */
+  public static Step setStage(RolloutState s, Instant now, int index, String actor, String reason) {
+    Text.requireText("actor", actor, 200);
+    Text.requireText("reason", reason, 1_000);
+    if (s.phase().isTerminal()) {
+      throw new ConflictException("cannot set the stage: rollout is " + s.phase() + " (" + s.phase()
+          + " is terminal)");
+    }
+    if (index == s.stageIndex()) {
+      throw new ConflictException("cannot set the stage: rollout is at stage " + s.stage() + " already");
+    }
+    Stage to = s.spec().stages().get(index);
+    boolean up = index > s.stageIndex();
+    String r = (up ? "raised" : "lowered") + " by " + actor + " from " + s.stage() + " to " + to + ": " + reason;
+    Phase phase = s.phase() == Phase.PAUSED ? Phase.PAUSED : s.phase().requireTransition(Phase.PROGRESSING,
+        "set the stage");
+    RolloutState next = new RolloutState(s.spec(), phase, index, now, now, StageAnalysis.EMPTY, r);
+    Optional<Judged> evidence = s.analysis().latest();
+    Decision d = up ? new Decision.Advance(index, to, r, evidence) : new Decision.StepBack(index, to, r, evidence);
+    return new Step(d, next, actor);
+  }
+
   /** Stop the rollout for any other reason: everyone back to the baseline, ABORTED. */
   public static Step abort(RolloutState s, Instant now, String actor, String reason) {
     String r = manualReason("aborted", s, actor, reason) + "; everyone returns to the baseline";

@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
             + "resolve also from open or acknowledged)."},
     subcommands = {IncidentCommand.List_.class, IncidentCommand.Show.class, IncidentCommand.Ack.class,
         IncidentCommand.Unack.class, IncidentCommand.Mitigate.class, IncidentCommand.Resolve.class,
-        IncidentCommand.Close.class})
+        IncidentCommand.Close.class, PlaybookCommands.Actions.class, PlaybookCommands.DryRun.class,
+        PlaybookCommands.Execute.class, PlaybookCommands.Approve.class, PlaybookCommands.Cancel.class,
+        PlaybookCommands.Undo.class, PlaybookCommands.History.class})
 final class IncidentCommand {
   private IncidentCommand() {}
 

@@ -60,8 +60,8 @@ final class ServeCommand implements Callable<Integer> {
   long authFailureWindow;
 
   @Option(names = "--config", paramLabel = "FILE",
-      description = "rollgate.yaml: notifiers (github, gitlab, jira, slack, webhook) with ${ENV_VAR} secrets; "
-          + "see docs/operations/notifiers.md")
+      description = "rollgate.yaml: notifiers (github, gitlab, jira, slack, webhook) with ${ENV_VAR} secrets, and playbooks (httpAllow, approvalTtlMinutes); "
+          + "see docs/operations/notifiers.md and playbooks.md")
   Path config;
 
   @picocli.CommandLine.Spec
@@ -97,17 +97,19 @@ final class ServeCommand implements Callable<Integer> {
             Duration.ofSeconds(leaseSeconds)),
         Duration.ofSeconds(drainDelaySeconds), authLimits, io.rollgate.server.events.EventsConfig.DEFAULTS);
     var notifiers = io.rollgate.server.notify.NotifySettings.NONE;
+    var playbooks = io.rollgate.incident.playbook.PlaybookSettings.DEFAULTS;
     if (config != null) {
       Function<String, String> env = spec.root().userObject() instanceof Main m ? m.env : System::getenv;
       try {
         notifiers = io.rollgate.server.notify.NotifySettings.load(config, env::apply);
-      } catch (io.rollgate.server.notify.NotifyConfigException e) {
+        playbooks = io.rollgate.server.playbook.PlaybookConfig.load(config);
+      } catch (io.rollgate.server.notify.NotifyConfigException | IllegalArgumentException e) {
         throw new CliException(2, "cannot start: " + e.getMessage());
       }
     }
     RollgateServer server;
     try {
-      server = RollgateServer.start(cfg, notifiers, config == null ? "rollgate.yaml" : config.toString());
+      server = RollgateServer.start(cfg, notifiers, config == null ? "rollgate.yaml" : config.toString(), playbooks);
     } catch (RuntimeException e) {
       throw new CliException(2, "cannot start: " + rootMessage(e));
     }

@@ -186,6 +186,7 @@ public final class RollgateServer implements AutoCloseable {
   private io.rollgate.server.evidence.PromotionLoop promotionLoop;
   private IncidentService incidents;
   private IncidentBridge incidentBridge;
+  private io.rollgate.server.playbook.PlaybookService playbooks;
   private final Javalin app;
   /** How often the notifier pumps rollout entries and retries due deliveries (commits wake it sooner). */
   static final Duration NOTIFY_TICK = Duration.ofSeconds(1);
@@ -221,6 +222,12 @@ public final class RollgateServer implements AutoCloseable {
    * fails the start with a message naming that file, the template and the line.
    */
   public static RollgateServer start(Config cfg, io.rollgate.server.notify.NotifySettings notifiers, String configName) {
+    return start(cfg, notifiers, configName, io.rollgate.incident.playbook.PlaybookSettings.DEFAULTS);
+  }
+
+  /** As {@link #start(Config, io.rollgate.server.notify.NotifySettings, String)}, with rollgate.yaml's playbooks section. */
+  public static RollgateServer start(Config cfg, io.rollgate.server.notify.NotifySettings notifiers, String configName,
+      io.rollgate.incident.playbook.PlaybookSettings playbookSettings) {
     Database db = Database.open(cfg.dbUrl(), cfg.dataDir(), cfg.dbUser(), cfg.dbPassword());
     Metrics metrics = Metrics.create(cfg.metricsToken());
     Journal journal = new Journal(db, cfg.clock(), cfg.journal(), metrics.journalObserver());
@@ -263,14 +270,19 @@ public final class RollgateServer implements AutoCloseable {
           : io.rollgate.server.incident.IncidentNotices.observer(notifications);
       var incidents = new IncidentService(new IncidentStore(db, journal, IncidentSettings.DEFAULTS, announce),
           metrics.registry());
-      incidentBridge = new IncidentBridge(incidents, cluster.leaderOnly());
-      journal.addListener(incidentBridge);
+      incidentBridge = new IncidentBridge(incidents, reader, cluster.leaderOnly());
+      incidentBridge.start(journal);
+      var loop = rolloutLoop;
+      var playbooks = new io.rollgate.server.playbook.PlaybookService(
+          new io.rollgate.store.playbook.PlaybookStore(db, journal, policies, playbookSettings), cfg.clock(),
+          id -> io.rollgate.server.playbook.PlaybookService.rerunResult(loop.measureNow(id)));
+      playbooks.recover();
       var lifecycle = new Lifecycle();
       app = HttpApi.create(
           new HttpApi.Services(db, journal, policies, tokens, reader, metrics, attestor, lifecycle, cfg.clock(),
               cfg.authLimits(), events, rolloutStore, incidents.store(),
               notifications == null ? io.rollgate.server.notify.IncidentSink.NONE : notifications, cluster,
-              incidents));
+              incidents, playbooks));
       app.start(cfg.host(), cfg.port());
       cluster.start(cfg.host() + ":" + app.port()); // elects before the singleton loops first run
       attestor.start(cluster.leaderOnly());
@@ -286,6 +298,7 @@ public final class RollgateServer implements AutoCloseable {
       server.incidents = incidents;
       server.promotionLoop = promotionLoop;
       server.incidentBridge = incidentBridge;
+      server.playbooks = playbooks;
       server.notifications = notifications;
       server.cluster = cluster;
       return server;
@@ -421,6 +434,11 @@ public final class RollgateServer implements AutoCloseable {
   /** The journal listener that turns rollbacks, verification and attestation failures into signals. */
   public IncidentBridge incidentBridge() {
     return incidentBridge;
+  }
+
+  /** Remediation playbooks: dry runs, executions, approvals, compensations. */
+  public io.rollgate.server.playbook.PlaybookService playbooks() {
+    return playbooks;
   }
 
   /** Where incidents are announced: the configured notifiers, or {@link io.rollgate.server.notify.IncidentSink#NONE}. */

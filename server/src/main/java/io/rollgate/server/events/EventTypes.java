@@ -43,6 +43,9 @@ public final class EventTypes {
       "incident.created",
       "incident.updated",
       "incident.suppressed",
+      "action.requested",
+      "action.approved",
+      "action.executed",
       "notification.linked",
       "notification.failed",
       "cluster.leader_elected");

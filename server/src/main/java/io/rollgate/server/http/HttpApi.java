@@ -41,10 +41,12 @@ public final class HttpApi {
   public record Services(Database db, Journal journal, PolicyStore policies, TokenStore tokens, JournalReader reader,
       Metrics metrics, Attestor attestor, Lifecycle lifecycle, InstantSource clock, AuthLimits authLimits,
       EventHub events, RolloutStore rollouts, IncidentStore incidents, io.rollgate.server.notify.IncidentSink incidentSink,
-      io.rollgate.server.cluster.Cluster cluster, io.rollgate.server.incident.IncidentService incidentService) {
+      io.rollgate.server.cluster.Cluster cluster, io.rollgate.server.incident.IncidentService incidentService,
+      io.rollgate.server.playbook.PlaybookService playbooks) {
     public Services {
       java.util.Objects.requireNonNull(cluster, "cluster");
       java.util.Objects.requireNonNull(incidentService, "incidentService");
+      java.util.Objects.requireNonNull(playbooks, "playbooks");
       java.util.Objects.requireNonNull(incidents, "incidents");
       java.util.Objects.requireNonNull(incidentSink, "incidentSink");
       java.util.Objects.requireNonNull(rollouts, "rollouts");
@@ -147,6 +149,8 @@ public final class HttpApi {
     new GateRoutes(services.policies(), evidence, services.rollouts(), services.incidentService(), services.clock(),
         MAX_BODY_BYTES).register(app);
     new IncidentRoutes(services.incidents(), services.incidentSink(), MAX_BODY_BYTES).register(app);
+    new PlaybookRoutes(services.playbooks(), services.incidents(), services.rollouts(), services.policies(),
+        MAX_BODY_BYTES).register(app);
     new TokenRoutes(services.tokens(), MAX_BODY_BYTES).register(app);
     new SdkRoutes(db, services.reader(), services.policies(), services.rollouts(), fleet, MAX_BODY_BYTES).register(app);
     new OpenApiRoutes().register(app);

@@ -35,6 +35,9 @@ final class Bridges {
                 + ": " + reason, details));
       }
       case "rollout.stepped_back" -> {
+        if (!automatic) {
+          yield Optional.empty(); // a person lowering the share (a playbook's set-percentage) is mitigating
+        }
         details.put("rolloutId", p.path("rolloutId").asText());
         details.set("evidence", p.path("evidence"));
         yield Optional.of(new Signal(Kind.ROLLOUT_REGRESSION, Severity.SEV3, e.subject(),

@@ -38,6 +38,21 @@ public final class IncidentService {
     }
   }
 
+  /**
+   * {@link #signal}, for a signal derived from journal entry {@code seq}: skipped (empty) when cursor
+   * {@code cursor} is already past it, else recorded with the cursor moved to it in one command.
+   */
+  public java.util.Optional<IncidentStore.Signaled> signalFromJournal(String cursor, long seq, Signal signal) {
+    try {
+      var s = store.signalFromJournal(cursor, seq, signal);
+      s.ifPresent(x -> signals.labelValues(signal.kind().wire(), x.outcome().wire()).inc());
+      return s;
+    } catch (RuntimeException e) {
+      signals.labelValues(signal.kind().wire(), "failed").inc();
+      throw e;
+    }
+  }
+
   public IncidentStore store() {
     return store;
   }

@@ -113,6 +113,17 @@ public final class RolloutLoop implements AutoCloseable {
     return new Tick(active.size(), due.size(), transitions, failed);
   }
 
+  /**
+   * Measures rollout {@code id} now, off schedule, and reconciles it with the reading: a playbook's
+   * rerun-analysis. Serialised with the ticks, like one.
+   */
+  public synchronized RolloutStore.Applied measureNow(String id) {
+    RolloutView v = store.require(id);
+    Measurement m = measure(v, clock.instant());
+    metrics.measured(v.id(), v.policy(), m);
+    return store.reconcile(id, Optional.of(m));
+  }
+
   private record Outcome(boolean transition, boolean failed) {}
 
   private Outcome reconcile(RolloutView v, Optional<Measurement> m) {

@@ -118,6 +118,22 @@ class AuthorizationMatrixTest {
           "{\"reason\":\"matrix\"}", () -> Incidents.in(null)),
       new Route("POST", "/api/v1/incidents/{id}/close", "/api/v1/incidents/@/close", "operator",
           "{\"reason\":\"matrix\"}", () -> Incidents.in(io.rollgate.incident.Action.RESOLVE)),
+      new Route("GET", "/api/v1/incidents/{id}/actions", "/api/v1/incidents/@/actions", "viewer", null,
+          Playbooks::incident),
+      new Route("POST", "/api/v1/incidents/{id}/actions/dry-run", "/api/v1/incidents/@/actions/dry-run", "operator",
+          "{\"action\":\"freeze-policy\",\"params\":{\"policy\":\"pb-@\"}}", Playbooks::incident),
+      new Route("POST", "/api/v1/incidents/{id}/actions/execute", "/api/v1/incidents/@/actions/execute", "operator",
+          "{\"action\":\"freeze-policy\",\"params\":{\"policy\":\"pb-@\"},\"reason\":\"matrix\"}",
+          Playbooks::incident),
+      new Route("GET", "/api/v1/incidents/{id}/actions/history", "/api/v1/incidents/@/actions/history", "viewer",
+          null, Playbooks::incident),
+      // '@' is "{incident}/actions/{execution}"; the matrix admin did not request these, so four-eyes lets it approve
+      new Route("POST", "/api/v1/incidents/{id}/actions/{execution}/approve", "/api/v1/incidents/@/approve", "admin",
+          "{\"reason\":\"matrix\"}", () -> Playbooks.execution(true)),
+      new Route("POST", "/api/v1/incidents/{id}/actions/{execution}/cancel", "/api/v1/incidents/@/cancel", "operator",
+          "{\"reason\":\"matrix\"}", () -> Playbooks.execution(true)),
+      new Route("POST", "/api/v1/incidents/{id}/actions/{execution}/rollback", "/api/v1/incidents/@/rollback",
+          "operator", "{\"reason\":\"matrix\"}", () -> Playbooks.execution(false)),
       new Route("GET", "/api/v1/audit", "/api/v1/audit?afterSeq=0&limit=5", "viewer", null),
       new Route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", "viewer", null),
       new Route("GET", "/api/v1/cluster", "/api/v1/cluster", "viewer", null),
@@ -253,6 +269,31 @@ class AuthorizationMatrixTest {
         server.server().incidents().store().act(id, first, "admin", "matrix");
       }
       return Long.toString(id);
+    }
+  }
+
+  /** A fresh incident whose number N also names a fresh policy pb-N with two versions; or an execution on it. */
+  static final class Playbooks {
+    static String incident() {
+      String id = Incidents.in(null);
+      var name = io.rollgate.policy.PolicyName.of("pb-" + id);
+      var policies = server.server().policies();
+      policies.put(name, io.rollgate.json.Json.object().put("v", 1), "matrix", "matrix-setup");
+      policies.put(name, io.rollgate.json.Json.object().put("v", 2), "matrix", "matrix-setup");
+      return id;
+    }
+
+    /** "{incident}/actions/{execution}": a revert awaiting approval, or a succeeded (undoable) freeze. */
+    static String execution(boolean awaiting) {
+      String id = incident();
+      var params = io.rollgate.json.Json.object().put("policy", "pb-" + id);
+      var action = awaiting ? io.rollgate.incident.playbook.ActionType.REVERT_POLICY
+          : io.rollgate.incident.playbook.ActionType.FREEZE_POLICY;
+      if (awaiting) {
+        params.put("toVersion", 1);
+      }
+      var e = server.server().playbooks().execute(Long.parseLong(id), action, params, "matrix", "matrix-requester");
+      return id + "/actions/" + e.id();
     }
   }
 

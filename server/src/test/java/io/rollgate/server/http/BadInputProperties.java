@@ -849,7 +849,7 @@ class BadInputProperties {
   static String fill(String template) {
     return template.replace("{name}", "existing").replace("{policy}", "existing").replace("{key}", "existing")
         .replace("{id}", template.startsWith("/api/v1/incidents/") ? "1" : "existing-1")
-        .replace("{version}", "1");
+        .replace("{version}", "1").replace("{execution}", "1");
   }
 
   /** A path parameter that breaks its schema: a pattern it fails, or an integer out of range or not one. */

@@ -151,7 +151,7 @@ class OpenApiTest {
     }
 
     assertThat(open).isEmpty();
-    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(28);
+    assertThat(DOC.operations().stream().filter(o -> o.requestBody() != null).count()).isEqualTo(33);
   }
 
   /** Objects whose members the server checks must say additionalProperties: false; free-form documents are exempt. */
@@ -469,10 +469,14 @@ class OpenApiTest {
         }
         incidents.put(a, Long.toString(id));
       }
+      playbooks = new TourPlaybooks(tour, admin);
     }
+
+    TourPlaybooks playbooks;
 
     /** An illegal transition and an unknown incident: what the generic calls cannot reach. */
     void incidentRefusals() {
+      playbooks.refusals();
       String read = incidents.get("read");
       var close = DOC.operation("POST", "/api/v1/incidents/{id}/close");
       var refused = tour.expect(409, close, "POST", "/api/v1/incidents/" + read + "/close", admin, body(close));
@@ -483,7 +487,8 @@ class OpenApiTest {
       }
       for (var op : DOC.operations()) {
         if (op.template().startsWith("/api/v1/incidents/{id}")) {
-          tour.expect(404, op, op.method(), op.template().replace("{id}", "999999"), admin, body(op));
+          tour.expect(404, op, op.method(), op.template().replace("{id}", "999999").replace("{execution}", "1"), admin,
+              body(op));
         }
       }
       var list = DOC.operation("GET", "/api/v1/incidents");
@@ -519,6 +524,9 @@ class OpenApiTest {
         return evidence.path(op);
       }
       String action = op.template().substring(op.template().lastIndexOf('/') + 1);
+      if (playbooks.handles(op)) {
+        return playbooks.path(op);
+      }
       if (op.template().startsWith("/api/v1/incidents/")) {
         return concrete(op, "tour", incidents.getOrDefault(action, incidents.get("read")));
       }
@@ -533,6 +541,9 @@ class OpenApiTest {
       }
       if (evidence.handles(op)) {
         return evidence.successBody(op);
+      }
+      if (playbooks.handles(op)) {
+        return Json.write(example);
       }
       if (op.key().equals("POST /api/v1/rollouts")) {
         return createBody("tour-create");
@@ -689,6 +700,84 @@ class OpenApiTest {
     }
   }
 
+  /**
+   * Playbooks: an incident on policy tour-pb (the documented examples freeze tour-pb and dry-run a freeze of
+   * tour-pb-dry), executions prepared for approve (awaiting), cancel (awaiting) and rollback (a freeze), and
+   * a succeeded revert whose compensation waits for an approval.
+   */
+  private static final class TourPlaybooks {
+    final Tour tour;
+    final String admin;
+    final String incident;
+    final long approve;
+    final long cancel;
+    final long undo;
+    final long reverted;
+
+    TourPlaybooks(Tour tour, String admin) {
+      this.tour = tour;
+      this.admin = admin;
+      var put = DOC.operation("PUT", "/api/v1/policies/{name}");
+      for (String p : List.of("tour-pb", "tour-pb-dry", "tour-pb-approve", "tour-pb-cancel", "tour-pb-undo",
+          "tour-pb-rev")) {
+        tour.expect(201, put, "PUT", "/api/v1/policies/" + p, admin, "{\"document\":{\"level\":1}}");
+        tour.expect(200, put, "PUT", "/api/v1/policies/" + p, admin, "{\"document\":{\"level\":2}}");
+      }
+      var service = server.server().playbooks();
+      long id = server.server().incidents().signal(new io.rollgate.incident.Signal(
+          io.rollgate.incident.Kind.VERIFICATION_FAILURE, io.rollgate.incident.Severity.SEV2, "tour-pb",
+          "tour-pb failed its verification", null)).incident().id();
+      incident = Long.toString(id);
+      var revert = io.rollgate.incident.playbook.ActionType.REVERT_POLICY;
+      approve = service.execute(id, revert, Json.object().put("policy", "tour-pb-approve").put("toVersion", 1), "tour",
+          "tour-requester").id();
+      cancel = service.execute(id, revert, Json.object().put("policy", "tour-pb-cancel").put("toVersion", 1), "tour",
+          "tour-requester").id();
+      undo = service.execute(id, io.rollgate.incident.playbook.ActionType.FREEZE_POLICY,
+          Json.object().put("policy", "tour-pb-undo"), "tour", "tour-requester").id();
+      reverted = service.execute(id, revert, Json.object().put("policy", "tour-pb-rev").put("toVersion", 1), "tour",
+          "tour-requester").id();
+      assertThat(service.approve(id, reverted, "tour-approver", "tour").state().wire()).isEqualTo("succeeded");
+    }
+
+    boolean handles(OpenApiDocument.Operation op) {
+      return op.template().startsWith("/api/v1/incidents/{id}/actions");
+    }
+
+    String path(OpenApiDocument.Operation op) {
+      String base = "/api/v1/incidents/" + incident + "/actions/";
+      return switch (op.template().substring(op.template().lastIndexOf('/') + 1)) {
+        case "approve" -> base + approve + "/approve";
+        case "cancel" -> base + cancel + "/cancel";
+        case "rollback" -> base + undo + "/rollback";
+        default -> concrete(op, "tour", incident);
+      };
+    }
+
+    /** What only the executions' states give: 202s, and 409s for what is done already. */
+    void refusals() {
+      String base = "/api/v1/incidents/" + incident + "/actions/";
+      var execute = DOC.operation("POST", "/api/v1/incidents/{id}/actions/execute");
+      var waiting = tour.expect(202, execute, "POST", base + "execute", admin, "{\"action\":\"revert-policy\","
+          + "\"params\":{\"policy\":\"tour-pb-approve\",\"toVersion\":2},\"reason\":\"tour\"}");
+      assertThat(waiting.json().path("state").asText()).isEqualTo("awaiting_approval");
+      tour.expect(409, execute, "POST", base + "execute", admin, body(execute)); // tour-pb is frozen already
+      var dry = DOC.operation("POST", "/api/v1/incidents/{id}/actions/dry-run");
+      tour.expect(409, dry, "POST", base + "dry-run", admin, "{\"action\":\"freeze-policy\",\"params\":"
+          + "{\"policy\":\"tour-pb\"}}");
+      for (String a : List.of("approve", "cancel", "rollback")) { // done already
+        var op = DOC.operation("POST", "/api/v1/incidents/{id}/actions/{execution}/" + a);
+        tour.expect(409, op, "POST", path(op), admin, body(op));
+      }
+      var rollback = DOC.operation("POST", "/api/v1/incidents/{id}/actions/{execution}/rollback");
+      tour.expect(202, rollback, "POST", base + reverted + "/rollback", admin, body(rollback));
+      var history = DOC.operation("GET", "/api/v1/incidents/{id}/actions/history");
+      tour.expect(400, history, "GET", base + "history?limit=0", admin, null);
+      assertThat(tour.expect(200, history, "GET", base + "history?limit=2", admin, null).json().path("executions"))
+          .hasSize(2);
+    }
+  }
+
   private static String body(OpenApiDocument.Operation op) {
     return op.bodyExample() == null ? null : Json.write(op.bodyExample());
   }
@@ -702,7 +791,7 @@ class OpenApiTest {
     String n = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     return op.template().replace("{name}", n).replace("{policy}", n).replace("{key}", n)
         .replace("{id}", URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"))
-        .replace("{version}", "1");
+        .replace("{version}", "1").replace("{execution}", "1");
   }
 
   // --- helpers

@@ -54,13 +54,19 @@ public final class TestServer implements AutoCloseable {
   /** @param notifiers as rollgate.yaml would configure them */
   public static TestServer start(String dbUrl, UnaryOperator<RollgateServer.Config> customize,
       io.rollgate.server.notify.NotifySettings notifiers) {
+    return start(dbUrl, customize, notifiers, io.rollgate.incident.playbook.PlaybookSettings.DEFAULTS);
+  }
+
+  /** @param playbooks as rollgate.yaml's playbooks section would configure them */
+  public static TestServer start(String dbUrl, UnaryOperator<RollgateServer.Config> customize,
+      io.rollgate.server.notify.NotifySettings notifiers, io.rollgate.incident.playbook.PlaybookSettings playbooks) {
     var clock = MutableClock.at("2025-01-01T00:00:00Z");
     Path dir = TestDatabases.newTempDir();
     var server = RollgateServer.start(customize.apply(new RollgateServer.Config("127.0.0.1", 0, dir, dbUrl, null,
         null, ADMIN_TOKEN, clock, JournalConfig.DEFAULTS, null,
         new RollgateServer.Loops(RollgateServer.Loops.DEFAULT_ATTEST_INTERVAL, java.time.Duration.ZERO),
         java.time.Duration.ZERO, AuthLimits.DEFAULTS, io.rollgate.server.events.EventsConfig.DEFAULTS)), notifiers,
-        "rollgate.yaml");
+        "rollgate.yaml", playbooks);
     return new TestServer(server, clock, dir);
   }
 

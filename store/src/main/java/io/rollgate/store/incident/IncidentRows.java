@@ -50,6 +50,23 @@ final class IncidentRows {
         .bind("k", key).bind("after", after.toEpochMilli()).mapTo(Integer.class).one();
   }
 
+  static long cursor(Handle h, String name) {
+    return findCursor(h, name).orElse(0L);
+  }
+
+  static java.util.OptionalLong findCursor(Handle h, String name) {
+    return h.createQuery("SELECT seq FROM incident_bridge_cursor WHERE name = :n").bind("n", name)
+        .mapTo(Long.class).findOne().map(java.util.OptionalLong::of).orElse(java.util.OptionalLong.empty());
+  }
+
+  /** Upsert, forward only (SQLite ≥ 3.24 and PostgreSQL share this syntax). */
+  static void advanceCursor(Handle h, String name, long seq) {
+    h.createUpdate("""
+            INSERT INTO incident_bridge_cursor (name, seq) VALUES (:n, :s)
+            ON CONFLICT (name) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > incident_bridge_cursor.seq
+            """).bind("n", name).bind("s", seq).execute();
+  }
+
   static long nextId(Handle h) {
     return h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Long.class).one();
   }

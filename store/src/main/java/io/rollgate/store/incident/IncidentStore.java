@@ -88,6 +88,37 @@ public final class IncidentStore {
     return journal.execute(tx -> apply(tx, signal, settings, observer));
   }
 
+  /**
+   * Records {@code signal}, derived from journal entry {@code seq}, unless cursor {@code cursor} is already
+   * at or past it (a replay after a restart); the cursor advances to {@code seq} in the same command, so
+   * a signal is recorded exactly when its cursor moves. Entries must be offered in journal order.
+   *
+   * @return empty when the entry was already turned into a signal
+   */
+  public Optional<Signaled> signalFromJournal(String cursor, long seq, Signal signal) {
+    return journal.execute(tx -> {
+      if (seq <= IncidentRows.cursor(tx.handle(), cursor)) {
+        return Optional.<Signaled>empty();
+      }
+      Signaled s = apply(tx, signal, settings, observer);
+      IncidentRows.advanceCursor(tx.handle(), cursor, seq);
+      return Optional.of(s);
+    });
+  }
+
+  /** The last journal seq cursor {@code name} has turned into signals; empty when it was never set. */
+  public java.util.OptionalLong cursor(String name) {
+    return reads.withHandle(h -> IncidentRows.findCursor(h, name));
+  }
+
+  /** Moves cursor {@code name} forward to {@code seq} (never back): entries up to it produced no signal. */
+  public void advanceCursor(String name, long seq) {
+    journal.execute(tx -> {
+      IncidentRows.advanceCursor(tx.handle(), name, seq);
+      return null;
+    });
+  }
+
   /** The command itself, for callers that must signal inside a command of their own. */
   public static Signaled apply(Tx tx, Signal signal, IncidentSettings settings) {
     return apply(tx, signal, settings, Observer.NONE);

@@ -137,26 +137,42 @@ public final class PolicyStore {
   }
 
   public PolicyView freeze(PolicyName name, String reason, String actor) {
-    return journal.execute(tx -> {
-      var row = require(tx.handle(), name);
-      if (!row.frozen()) {
-        PolicyRows.setFrozen(tx.handle(), name.value(), true, reason, actor, tx.now());
-        ObjectNode p = Json.object().put("reason", reason);
-        tx.append("policy.frozen", name.value(), actor, p);
-      }
-      return view(tx.handle(), name);
-    });
+    return journal.execute(tx -> freezeInCommand(tx, name, reason, actor));
   }
 
   public PolicyView unfreeze(PolicyName name, String reason, String actor) {
-    return journal.execute(tx -> {
-      var row = require(tx.handle(), name);
-      if (row.frozen()) {
-        PolicyRows.setFrozen(tx.handle(), name.value(), false, null, null, tx.now());
-        tx.append("policy.unfrozen", name.value(), actor, Json.object().put("reason", reason));
-      }
-      return view(tx.handle(), name);
-    });
+    return journal.execute(tx -> unfreezeInCommand(tx, name, reason, actor));
+  }
+
+  /** {@link #freeze} inside another store's command (a playbook execution); idempotent. */
+  public static PolicyView freezeInCommand(Tx tx, PolicyName name, String reason, String actor) {
+    var row = require(tx.handle(), name);
+    if (!row.frozen()) {
+      PolicyRows.setFrozen(tx.handle(), name.value(), true, reason, actor, tx.now());
+      ObjectNode p = Json.object().put("reason", reason);
+      tx.append("policy.frozen", name.value(), actor, p);
+    }
+    return view(tx.handle(), name);
+  }
+
+  /** {@link #unfreeze} inside another store's command (a playbook execution); idempotent. */
+  public static PolicyView unfreezeInCommand(Tx tx, PolicyName name, String reason, String actor) {
+    var row = require(tx.handle(), name);
+    if (row.frozen()) {
+      PolicyRows.setFrozen(tx.handle(), name.value(), false, null, null, tx.now());
+      tx.append("policy.unfrozen", name.value(), actor, Json.object().put("reason", reason));
+    }
+    return view(tx.handle(), name);
+  }
+
+  /** The policy as {@code h} sees it (a command's transaction, or a read), if it exists. */
+  public static Optional<PolicyView> find(Handle h, PolicyName name) {
+    return PolicyRows.find(h, name.value()).map(r -> view(h, r));
+  }
+
+  /** One stored version as {@code h} sees it. */
+  public static Optional<PolicyVersion> version(Handle h, PolicyName name, int version) {
+    return PolicyRows.version(h, name.value(), version);
   }
 
   public PolicyView setGuards(PolicyName name, GuardConfig guards, String actor) {

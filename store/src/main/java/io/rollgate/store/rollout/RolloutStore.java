@@ -151,7 +151,46 @@ public final class RolloutStore {
   }
 
   private Applied step(String id, StepFunction f, Optional<Measurement> measurement) {
-    Applied applied = journal.execute(tx -> {
+    Applied applied = journal.execute(tx -> stepInCommand(tx, id, f, measurement));
+    applied.completed().ifPresent(policies::verifyCommitted);
+    return applied;
+  }
+
+  /**
+   * A person's action inside another store's command (a playbook execution), with the same rules as
+   * {@link #act}. Never completes a rollout, so there is no verification barrier to run afterwards.
+   */
+  public static Applied actInCommand(Tx tx, String id, Action action, String actor, String reason) {
+    if (action == Action.ADVANCE) {
+      throw new IllegalArgumentException("advance may complete a rollout; use act()");
+    }
+    return stepInCommand(tx, id, (state, now) -> switch (action) {
+      case PAUSE -> Reconciler.pause(state, now, actor, reason);
+      case RESUME -> Reconciler.resume(state, now, actor, reason);
+      case ROLL_BACK -> Reconciler.rollBack(state, now, actor, reason);
+      case ABORT -> Reconciler.abort(state, now, actor, reason);
+      case ADVANCE -> throw new IllegalStateException();
+    }, Optional.empty());
+  }
+
+  /** {@link Reconciler#setStage} inside another store's command (a playbook's set-percentage). */
+  public static Applied setStageInCommand(Tx tx, String id, int index, String actor, String reason) {
+    return stepInCommand(tx, id, (state, now) -> Reconciler.setStage(state, now, index, actor, reason),
+        Optional.empty());
+  }
+
+  /** Rollout {@code id} as {@code h} sees it (a command's transaction, or a read). */
+  public static Optional<RolloutView> find(org.jdbi.v3.core.Handle h, String id) {
+    return RolloutRows.find(h, id);
+  }
+
+  /** The policy's running rollout as {@code h} sees it. */
+  public static Optional<RolloutView> activeOf(org.jdbi.v3.core.Handle h, String policy) {
+    return RolloutRows.active(h, policy);
+  }
+
+  private static Applied stepInCommand(Tx tx, String id, StepFunction f, Optional<Measurement> measurement) {
+    {
       RolloutView before = RolloutRows.find(tx.handle(), id).orElseThrow(() -> notFound(id));
       Step step = f.apply(before.state(), tx.now());
       Optional<ApplyResult> completed = Optional.empty();
@@ -169,9 +208,7 @@ public final class RolloutStore {
         }
       }
       return save(tx, before, step, measurement, completed);
-    });
-    applied.completed().ifPresent(policies::verifyCommitted);
-    return applied;
+    }
   }
 
   private static Applied save(Tx tx, RolloutView before, Step step, Optional<Measurement> measurement,
