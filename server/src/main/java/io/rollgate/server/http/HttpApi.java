@@ -91,7 +91,8 @@ public final class HttpApi {
         }
       });
     });
-    var auth = new Auth(services.tokens(), new AuthFailureLimiter(services.authLimits(), services.clock()));
+    var failedAuth = new AuthFailureLimiter(services.authLimits(), services.clock());
+    var auth = new Auth(services.tokens(), failedAuth);
     Lifecycle lifecycle = services.lifecycle();
     app.before(ctx -> {
       // OFREP's POSTs only read, so applications keep evaluating while the server drains
@@ -158,9 +159,11 @@ public final class HttpApi {
     new OfrepRoutes(services.policies(), services.rollouts(), MAX_BODY_BYTES).register(app);
     app.get(EventStreamHandler.PATH, new EventStreamHandler(services.events()), Access.VIEWER);
     // the web dashboard (docs/ui.md): its own cookie sessions, no Access roles, not part of /api or openapi.json
-    io.rollgate.server.ui.Ui.register(app, new io.rollgate.server.ui.Ui.Deps(db, journal, services.policies(),
-        services.rollouts(), services.incidents(), services.reader(), services.attestor(), services.events(),
-        services.clock(), services.incidentSink(), fleet::of, io.rollgate.server.ui.Ui.Hooks.NONE));
+    // (wrong tokens on its sign-in form count in the API's failed-authentication limit)
+    io.rollgate.server.ui.Ui.register(app, new io.rollgate.server.ui.Ui.Deps(services.tokens(), journal,
+        services.policies(), services.rollouts(), services.incidents(), services.reader(), services.attestor(),
+        services.events(), services.clock(), services.incidentSink(), fleet::of, services.playbooks(),
+        new SignInLimit(failedAuth)));
     return app;
   }
 

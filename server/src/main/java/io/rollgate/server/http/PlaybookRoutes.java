@@ -10,9 +10,6 @@ import io.rollgate.incident.playbook.ActionType;
 import io.rollgate.incident.playbook.ExecutionState;
 import io.rollgate.incident.playbook.Plans;
 import io.rollgate.json.Json;
-import io.rollgate.policy.PolicyName;
-import io.rollgate.rollout.Phase;
-import io.rollgate.rollout.RolloutJson;
 import io.rollgate.server.playbook.PlaybookService;
 import io.rollgate.store.incident.IncidentStore;
 import io.rollgate.store.incident.IncidentView;
@@ -20,11 +17,8 @@ import io.rollgate.store.playbook.ExecutionChange;
 import io.rollgate.store.playbook.ExecutionView;
 import io.rollgate.store.playbook.PlaybookStore;
 import io.rollgate.store.policy.PolicyStore;
-import io.rollgate.store.policy.PolicyView;
 import io.rollgate.store.rollout.RolloutStore;
-import io.rollgate.store.rollout.RolloutView;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -123,64 +117,16 @@ final class PlaybookRoutes {
   private void list(Context ctx) {
     IncidentView incident = incidents.require(id(ctx, "id"));
     ArrayNode out = Json.mapper().createArrayNode();
-    Optional<PolicyView> policy = policyOf(incident.source());
-    Optional<RolloutView> rollout = policy.flatMap(p -> rollouts.activeFor(PolicyName.of(p.name())));
-    rollout.ifPresent(r -> {
-      ObjectNode same = Json.object().put("rollout", r.id());
-      String where = "rollout " + r.id() + " of policy '" + r.policy() + "' is " + r.state().phase() + " at "
-          + r.state().stage();
-      add(out, ActionType.ROLLBACK_ROLLOUT, same, where);
-      if (r.state().phase() == Phase.PAUSED) {
-        add(out, ActionType.RESUME_ROLLOUT, same, where);
-      } else {
-        add(out, ActionType.PAUSE_ROLLOUT, same, where);
-        add(out, ActionType.RERUN_ANALYSIS, same, where);
-      }
-      var stages = r.state().spec().stages();
-      if (stages.size() > 1) {
-        int lower = Math.max(0, r.state().stageIndex() - 1);
-        int to = lower == r.state().stageIndex() ? 1 : lower;
-        add(out, ActionType.SET_PERCENTAGE, same.deepCopy().put("percentage",
-            RolloutJson.percentage(stages.get(to).basisPoints())), where + "; its stages are at "
-            + stages.list().stream().map(s -> RolloutJson.percentage(s.basisPoints()).toPlainString() + "%").toList());
-      }
-    });
-    policy.ifPresent(p -> {
-      ObjectNode same = Json.object().put("policy", p.name());
-      String where = "policy '" + p.name() + "' is at version " + p.version() + (p.frozen() ? ", frozen" : "");
-      add(out, p.frozen() ? ActionType.UNFREEZE_POLICY : ActionType.FREEZE_POLICY, same, where);
-      if (rollout.isEmpty() && p.version() > 1) {
-        add(out, ActionType.REVERT_POLICY, same.deepCopy().put("toVersion", p.version() - 1), where);
-      }
-    });
-    var allow = playbooks.store().settings().httpAllow();
-    if (!allow.isEmpty()) {
-      add(out, ActionType.HTTP_CALL, Json.object().put("url", allow.get(0)).put("method", "POST"),
-          "allowed URL prefixes: " + allow);
+    for (PlaybookService.Fit f : playbooks.fits(incident, policies, rollouts)) {
+      ObjectNode o = out.addObject();
+      ActionType a = f.action();
+      o.put("action", a.wire()).put("description", a.description()).put("maxRisk", a.maxRisk().wire())
+          .put("reversible", a.reversible()).put("approval", f.approval());
+      o.set("paramsSchema", a.schema().json());
+      o.set("suggestedParams", f.suggestedParams());
+      o.put("fits", f.why());
     }
     ctx.json(Json.object().put("incidentId", incident.id()).set("actions", out));
-  }
-
-  private Optional<PolicyView> policyOf(String source) {
-    try {
-      return policies.get(PolicyName.of(source));
-    } catch (InvalidInputException notAPolicyName) { // a scenario, a budget, the journal
-      return Optional.empty();
-    }
-  }
-
-  private static void add(ArrayNode out, ActionType a, ObjectNode suggested, String why) {
-    ObjectNode o = out.addObject();
-    o.put("action", a.wire()).put("description", a.description()).put("maxRisk", a.maxRisk().wire())
-        .put("reversible", a.reversible())
-        .put("approval", switch (a) {
-          case SET_PERCENTAGE -> "when raising the percentage";
-          case REVERT_POLICY, HTTP_CALL -> "always";
-          default -> "never";
-        });
-    o.set("paramsSchema", a.schema().json());
-    o.set("suggestedParams", suggested);
-    o.put("fits", why);
   }
 
   static ObjectNode json(ExecutionView e) {

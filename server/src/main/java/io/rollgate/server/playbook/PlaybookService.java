@@ -8,9 +8,20 @@ import io.rollgate.incident.playbook.Plan;
 import io.rollgate.json.Json;
 import io.rollgate.store.playbook.ExecutionView;
 import io.rollgate.store.playbook.PlaybookStore;
+import io.rollgate.error.InvalidInputException;
+import io.rollgate.policy.PolicyName;
+import io.rollgate.rollout.Phase;
+import io.rollgate.rollout.RolloutJson;
+import io.rollgate.store.incident.IncidentView;
+import io.rollgate.store.policy.PolicyStore;
+import io.rollgate.store.policy.PolicyView;
+import io.rollgate.store.rollout.RolloutStore;
+import io.rollgate.store.rollout.RolloutView;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +81,80 @@ public final class PlaybookService {
   public List<ExecutionView> history(long incidentId, int limit) {
     expire();
     return store.history(incidentId, limit);
+  }
+
+  /**
+   * An action that fits an incident now: its suggested parameters, why it fits (the target's state in a
+   * sentence) and when it needs an approval.
+   */
+  public record Fit(ActionType action, ObjectNode suggestedParams, String why, String approval) {
+    public Fit {
+      Objects.requireNonNull(action, "action");
+      suggestedParams = suggestedParams.deepCopy();
+      Objects.requireNonNull(why, "why");
+      Objects.requireNonNull(approval, "approval");
+    }
+  }
+
+  /**
+   * The actions that fit {@code incident} now (what {@code GET /api/v1/incidents/{id}/actions} and the
+   * dashboard list): for an incident whose source is a policy, its active rollout's actions and the
+   * policy's; http-call when the allow-list is not empty.
+   */
+  public List<Fit> fits(IncidentView incident, PolicyStore policies, RolloutStore rollouts) {
+    List<Fit> out = new ArrayList<>();
+    Optional<PolicyView> policy = policyOf(policies, incident.source());
+    Optional<RolloutView> rollout = policy.flatMap(p -> rollouts.activeFor(PolicyName.of(p.name())));
+    rollout.ifPresent(r -> {
+      ObjectNode same = Json.object().put("rollout", r.id());
+      String where = "rollout " + r.id() + " of policy '" + r.policy() + "' is " + r.state().phase() + " at "
+          + r.state().stage();
+      out.add(fit(ActionType.ROLLBACK_ROLLOUT, same, where));
+      if (r.state().phase() == Phase.PAUSED) {
+        out.add(fit(ActionType.RESUME_ROLLOUT, same, where));
+      } else {
+        out.add(fit(ActionType.PAUSE_ROLLOUT, same, where));
+        out.add(fit(ActionType.RERUN_ANALYSIS, same, where));
+      }
+      var stages = r.state().spec().stages();
+      if (stages.size() > 1) {
+        int lower = Math.max(0, r.state().stageIndex() - 1);
+        int to = lower == r.state().stageIndex() ? 1 : lower;
+        out.add(fit(ActionType.SET_PERCENTAGE, same.deepCopy().put("percentage",
+            RolloutJson.percentage(stages.get(to).basisPoints())), where + "; its stages are at "
+            + stages.list().stream().map(s -> RolloutJson.percentage(s.basisPoints()).toPlainString() + "%").toList()));
+      }
+    });
+    policy.ifPresent(p -> {
+      ObjectNode same = Json.object().put("policy", p.name());
+      String where = "policy '" + p.name() + "' is at version " + p.version() + (p.frozen() ? ", frozen" : "");
+      out.add(fit(p.frozen() ? ActionType.UNFREEZE_POLICY : ActionType.FREEZE_POLICY, same, where));
+      if (rollout.isEmpty() && p.version() > 1) {
+        out.add(fit(ActionType.REVERT_POLICY, same.deepCopy().put("toVersion", p.version() - 1), where));
+      }
+    });
+    var allow = store.settings().httpAllow();
+    if (!allow.isEmpty()) {
+      out.add(fit(ActionType.HTTP_CALL, Json.object().put("url", allow.get(0)).put("method", "POST"),
+          "allowed URL prefixes: " + allow));
+    }
+    return out;
+  }
+
+  private static Fit fit(ActionType a, ObjectNode suggested, String why) {
+    return new Fit(a, suggested, why, switch (a) {
+      case SET_PERCENTAGE -> "when raising the percentage";
+      case REVERT_POLICY, HTTP_CALL -> "always";
+      default -> "never";
+    });
+  }
+
+  private static Optional<PolicyView> policyOf(PolicyStore policies, String source) {
+    try {
+      return policies.get(PolicyName.of(source));
+    } catch (InvalidInputException notAPolicyName) { // a scenario, a budget, the journal
+      return Optional.empty();
+    }
   }
 
   /** Times out what is past its approval deadline; returns how many. */

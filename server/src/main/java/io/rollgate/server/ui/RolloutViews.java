@@ -101,6 +101,33 @@ final class RolloutViews {
         percent(yMax), summary);
   }
 
+  /**
+   * Every check, newest first, with the judge's numbers. Today every measurement is judged by the
+   * threshold judge: the statistic is the error rate, compared with the stage's maxErrorRate.
+   */
+  static List<Views.Check> checks(List<Judged> newestFirst, Stages stages) {
+    List<Views.Check> out = new ArrayList<>();
+    for (Judged j : newestFirst) {
+      Stage st = stages.get(Math.min(j.stageIndex(), stages.size() - 1));
+      String at = Ui.time(j.measurement().at());
+      String verdict = j.verdict().name();
+      String bar = "error rate ≤ " + percent(st.maxErrorRate());
+      // JUDGEWIRE (issue 9, branch judgewire): measurements judged by a sequential judge carry the judge's
+      // name, statistic, threshold and sentence (Measurement.Comparison: judge(), statistic(), threshold(),
+      // sentence(); NaN when there is no number). Add its case here, showing those four as they are; the
+      // compiler points here when that branch is merged, because this switch is exhaustive.
+      out.add(switch (j.measurement()) {
+        case Measurement.Value v -> new Views.Check(at, st.name(), verdict, "threshold", "error rate "
+            + percent(v.errorRate()) + (v.samplesKnown() ? " over " + v.samples() + " requests" : ""), bar,
+            j.reason());
+        case Measurement.NoData n -> new Views.Check(at, st.name(), verdict, "threshold", "—", bar, j.reason());
+        case Measurement.ProviderError e -> new Views.Check(at, st.name(), verdict, "threshold", "—", bar,
+            j.reason());
+      });
+    }
+    return out;
+  }
+
   static Views.TransitionRow transition(Transition t) {
     JsonNode p = t.payload();
     String stage = p.path("stage").isMissingNode() || p.path("stage").isNull() ? ""

@@ -1,10 +1,8 @@
 package io.rollgate.server.ui;
 
-import io.rollgate.json.Canonical;
-import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.token.Principal;
-import io.rollgate.store.token.Role;
+import io.rollgate.store.token.TokenStore;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -17,7 +15,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Dashboard sessions as signed, expiring cookies: no server-side session map, so a session survives a
@@ -25,9 +22,16 @@ import org.jdbi.v3.core.Jdbi;
  * its secret), an expiry and a random session id, signed with HMAC-SHA256 under a key kept in the
  * database ({@code ui_session_key}). Every request looks the token id up again, so a token that no
  * longer exists loses its sessions, and its role is read fresh.
+ *
+ * <p>The login form has no session yet, so its CSRF token is a signed double submit: {@code GET
+ * /ui/login} sets a random nonce in a cookie ({@link #LOGIN_COOKIE}, only sent to {@code /ui/login}) and
+ * puts {@code HMAC(key, "login|" + nonce)} in the form. A cross-site page can neither read the cookie
+ * nor compute the HMAC, so it cannot sign a victim in under the attacker's token (login CSRF).
  */
 final class Sessions {
   static final String COOKIE = "rollgate_session";
+  static final String LOGIN_COOKIE = "rollgate_login";
+  static final java.time.Duration LOGIN_TTL = java.time.Duration.ofHours(1);
   static final Duration TTL = Duration.ofHours(12);
   private static final String VERSION = "v1";
   private static final Pattern PART = Pattern.compile("[A-Za-z0-9_-]{1,128}");
@@ -35,15 +39,15 @@ final class Sessions {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private final byte[] key;
-  private final Jdbi reads;
+  private final TokenStore tokens;
   private final InstantSource clock;
 
-  Sessions(byte[] key, Jdbi reads, InstantSource clock) {
+  Sessions(byte[] key, TokenStore tokens, InstantSource clock) {
     if (key.length < 32) {
       throw new IllegalArgumentException("the session key must have at least 32 bytes, got " + key.length);
     }
     this.key = key.clone();
-    this.reads = reads;
+    this.tokens = tokens;
     this.clock = clock;
   }
 
@@ -52,14 +56,14 @@ final class Sessions {
    * the one writer on SQLite) without a journal entry: the key is a secret, not a change to audit.
    * {@code ON CONFLICT DO NOTHING} then a read: two replicas starting at once end up with the same key.
    */
-  static Sessions open(Database db, Journal journal, InstantSource clock) {
+  static Sessions open(TokenStore tokens, Journal journal, InstantSource clock) {
     String secret = journal.execute(tx -> {
       tx.handle().createUpdate("INSERT INTO ui_session_key (id, secret, created_at) VALUES (1, :s, :now) "
               + "ON CONFLICT (id) DO NOTHING")
           .bind("s", B64.encodeToString(random(32))).bind("now", tx.now().toEpochMilli()).execute();
       return tx.handle().createQuery("SELECT secret FROM ui_session_key WHERE id = 1").mapTo(String.class).one();
     });
-    return new Sessions(Base64.getUrlDecoder().decode(secret), db.reads(), clock);
+    return new Sessions(Base64.getUrlDecoder().decode(secret), tokens, clock);
   }
 
   /** Who a valid session belongs to, and the session's own id (what its CSRF token is bound to). */
@@ -70,12 +74,8 @@ final class Sessions {
     if (secret == null || secret.isBlank() || secret.length() > 512) {
       return Optional.empty();
     }
-    String hash = Canonical.sha256Hex(secret.strip());
-    Optional<String[]> row = reads.withHandle(h -> h.createQuery(
-            "SELECT id, name, role FROM api_tokens WHERE token_hash = :h").bind("h", hash)
-        .map((rs, c) -> new String[] {rs.getString("id"), rs.getString("name"), rs.getString("role")}).findOne());
-    return row.map(r -> new Session(r[0], new Principal(r[1], Role.parse(r[2], "role")),
-        B64.encodeToString(random(18)), clock.instant().plus(TTL)));
+    return tokens.identify(secret.strip()).map(t -> new Session(t.id(), t.principal(), B64.encodeToString(random(18)),
+        clock.instant().plus(TTL)));
   }
 
   /** The cookie value for {@code s}: {@code v1.tokenId.expiresEpochSeconds.sessionId.signature}. */
@@ -124,9 +124,7 @@ final class Sessions {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    Optional<Principal> p = reads.withHandle(h -> h.createQuery("SELECT name, role FROM api_tokens WHERE id = :id")
-        .bind("id", tokenId).map((rs, c) -> new Principal(rs.getString("name"), Role.parse(rs.getString("role"), "role")))
-        .findOne());
+    Optional<Principal> p = tokens.principalById(tokenId);
     return p.map(principal -> new Session(tokenId, principal, parts[3], expires));
   }
 
@@ -140,6 +138,29 @@ final class Sessions {
       return false;
     }
     return MessageDigest.isEqual(csrfToken(s).getBytes(StandardCharsets.US_ASCII),
+        presented.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A fresh nonce for the login form's cookie. */
+  static String loginNonce() {
+    return B64.encodeToString(random(18));
+  }
+
+  /** The login form's token for the nonce in its cookie; null when the cookie holds no well-formed nonce. */
+  String loginToken(String nonce) {
+    if (nonce == null || !PART.matcher(nonce).matches()) {
+      return null;
+    }
+    return B64.encodeToString(mac("login|" + nonce));
+  }
+
+  /** True when {@code presented} is the login token of the nonce in the login cookie. */
+  boolean loginTokenValid(String nonce, String presented) {
+    String expected = loginToken(nonce);
+    if (expected == null || presented == null || presented.length() > 100) {
+      return false;
+    }
+    return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
         presented.getBytes(StandardCharsets.UTF_8));
   }
 

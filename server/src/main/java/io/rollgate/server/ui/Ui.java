@@ -26,7 +26,9 @@ import io.rollgate.server.attest.Attestor;
 import io.rollgate.server.events.EventHub;
 import io.rollgate.server.events.EventStreamHandler;
 import io.rollgate.server.notify.IncidentSink;
-import io.rollgate.store.db.Database;
+import io.rollgate.incident.playbook.ActionType;
+import io.rollgate.server.http.SignInLimit;
+import io.rollgate.server.playbook.PlaybookService;
 import io.rollgate.store.incident.IncidentFilter;
 import io.rollgate.store.incident.IncidentStore;
 import io.rollgate.store.incident.IncidentView;
@@ -39,6 +41,7 @@ import io.rollgate.store.rollout.Action;
 import io.rollgate.store.rollout.RolloutStore;
 import io.rollgate.store.rollout.RolloutView;
 import io.rollgate.store.token.Role;
+import io.rollgate.store.token.TokenStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -56,7 +59,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -68,8 +70,13 @@ import java.util.regex.Pattern;
 public final class Ui {
   static final String CSRF_FIELD = "_csrf";
   static final String CSRF_HEADER = "X-CSRF-Token";
+  /** The event ui.js triggers on {@code #live} to apply an update it deferred while someone was typing. */
+  static final String LIVE_REFRESH = "rollgate-refresh";
+  static final java.time.Duration APPLY_STATS_WINDOW = java.time.Duration.ofHours(24);
+  static final int APPLY_STATS_SESSIONS = 5;
   static final int MAX_REASON = 1_000;
   static final int AUDIT_PAGE = 50;
+  static final int PLAYBOOK_HISTORY = 50;
   /** How far an audit filter scans for matches per request, so a rare type cannot make one request read the whole journal. */
   static final int AUDIT_SCAN = 5_000;
   private static final Pattern ROLLOUT_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}-[1-9][0-9]{0,9}");
@@ -79,23 +86,17 @@ public final class Ui {
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-  /** Extension points other branches fill in when the lead merges them; both empty by default. */
-  public record Hooks(Function<Long, List<Views.PlaybookPanel>> playbooks,
-      Function<String, List<Views.Stat>> applyStats) {
-    public static final Hooks NONE = new Hooks(id -> List.of(), name -> List.of());
-
-    public Hooks {
-      Objects.requireNonNull(playbooks, "playbooks");
-      Objects.requireNonNull(applyStats, "applyStats");
-    }
-  }
-
-  /** What the dashboard reads and calls; {@code fleet} is the API's fleet view of a policy (name, current hash). */
-  public record Deps(Database db, Journal journal, PolicyStore policies, RolloutStore rollouts,
+  /**
+   * What the dashboard reads and calls; {@code fleet} is the API's fleet view of a policy (name, current
+   * hash); {@code signIns} is the API's failed-authentication limit, which wrong tokens on the sign-in
+   * form count towards.
+   */
+  public record Deps(TokenStore tokens, Journal journal, PolicyStore policies, RolloutStore rollouts,
       IncidentStore incidents, JournalReader reader, Attestor attestor, EventHub events, InstantSource clock,
-      IncidentSink incidentSink, BiFunction<String, String, JsonNode> fleet, Hooks hooks) {
+      IncidentSink incidentSink, BiFunction<String, String, JsonNode> fleet, PlaybookService playbooks,
+      SignInLimit signIns) {
     public Deps {
-      Objects.requireNonNull(db, "db");
+      Objects.requireNonNull(tokens, "tokens");
       Objects.requireNonNull(journal, "journal");
       Objects.requireNonNull(policies, "policies");
       Objects.requireNonNull(rollouts, "rollouts");
@@ -106,7 +107,8 @@ public final class Ui {
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(incidentSink, "incidentSink");
       Objects.requireNonNull(fleet, "fleet");
-      Objects.requireNonNull(hooks, "hooks");
+      Objects.requireNonNull(playbooks, "playbooks");
+      Objects.requireNonNull(signIns, "signIns");
     }
   }
 
@@ -118,7 +120,7 @@ public final class Ui {
 
   private Ui(Deps deps) {
     this.deps = deps;
-    this.sessions = Sessions.open(deps.db(), deps.journal(), deps.clock());
+    this.sessions = Sessions.open(deps.tokens(), deps.journal(), deps.clock());
     this.assets = Assets.load();
     this.stream = new EventStreamHandler(deps.events());
   }
@@ -150,6 +152,14 @@ public final class Ui {
     app.get("/ui/incidents", page(this::incidentList));
     app.get("/ui/incidents/{id}", page((ctx, s) -> incident(ctx, s, null, 200)));
     app.post("/ui/incidents/{id}/act", post(Role.OPERATOR, this::incidentAct));
+    app.post("/ui/incidents/{id}/actions/dry-run", post(Role.OPERATOR, this::playbookDryRun));
+    app.post("/ui/incidents/{id}/actions/execute", post(Role.OPERATOR, this::playbookExecute));
+    app.post("/ui/incidents/{id}/actions/{execution}/approve", post(Role.ADMIN,
+        (ctx, s) -> executionAct(ctx, s, "approve")));
+    app.post("/ui/incidents/{id}/actions/{execution}/cancel", post(Role.OPERATOR,
+        (ctx, s) -> executionAct(ctx, s, "cancel")));
+    app.post("/ui/incidents/{id}/actions/{execution}/rollback", post(Role.OPERATOR,
+        (ctx, s) -> executionAct(ctx, s, "rollback")));
     app.get("/ui/policies", page(this::policyList));
     app.get("/ui/policies/{name}", page((ctx, s) -> policy(ctx, s, null, 200)));
     app.post("/ui/policies/{name}/change", post(Role.OPERATOR, this::policyChange));
@@ -235,20 +245,63 @@ public final class Ui {
       ctx.redirect("/ui", io.javalin.http.HttpStatus.SEE_OTHER);
       return;
     }
-    render(ctx, 200, "login.jte", Map.of("error", ""));
+    loginForm(ctx, 200, "");
   }
 
+  /**
+   * The sign-in form with the login CSRF token of the nonce in the login cookie; a new nonce (and
+   * cookie) when the browser has none, or a malformed one.
+   */
+  private void loginForm(Context ctx, int status, String error) {
+    String nonce = ctx.cookie(Sessions.LOGIN_COOKIE);
+    String token = sessions.loginToken(nonce);
+    if (token == null) {
+      nonce = Sessions.loginNonce();
+      token = sessions.loginToken(nonce);
+      ctx.res().addHeader("Set-Cookie", Sessions.LOGIN_COOKIE + "=" + nonce + "; Path=/ui/login; Max-Age="
+          + Sessions.LOGIN_TTL.toSeconds() + "; HttpOnly; SameSite=Strict" + secure(ctx));
+    }
+    render(ctx, status, "login.jte", Map.of("error", error, "csrf", token));
+  }
+
+  /**
+   * Signing in: the login CSRF token first (nothing else is looked at without it), then the API's
+   * failed-authentication limit for the client's address (429 while it is over, the token not even
+   * hashed), then the token; a wrong one counts towards that limit like a wrong bearer token.
+   */
   private void login(Context ctx) {
     headers(ctx);
-    Optional<Sessions.Session> s = sessions.login(ctx.formParam("token"));
-    if (s.isEmpty()) {
-      render(ctx, 401, "login.jte", Map.of("error", "unknown or revoked token"));
+    if (!sessions.loginTokenValid(ctx.cookie(Sessions.LOGIN_COOKIE), ctx.formParam(CSRF_FIELD))) {
+      loginForm(ctx, 403, "this sign-in form has expired or was not sent from this server's sign-in page; "
+          + "sign in again here");
       return;
     }
-    String secure = "https".equalsIgnoreCase(ctx.scheme()) ? "; Secure" : "";
+    String address = ctx.req().getRemoteAddr();
+    var wait = deps.signIns().refusedFor(address);
+    if (wait.isPresent()) {
+      ctx.header("Retry-After", Long.toString(wait.getAsLong()));
+      loginForm(ctx, 429, "too many failed sign-ins or API authentications from this address; try again in "
+          + wait.getAsLong() + " s");
+      return;
+    }
+    String token = ctx.formParam("token");
+    Optional<Sessions.Session> s = sessions.login(token);
+    if (s.isEmpty()) {
+      if (token != null && !token.isBlank()) { // an empty form guesses nothing: not counted, as in the API
+        deps.signIns().failed(address);
+      }
+      loginForm(ctx, 401, "unknown or revoked token");
+      return;
+    }
     ctx.res().addHeader("Set-Cookie", Sessions.COOKIE + "=" + sessions.cookie(s.get()) + "; Path=/ui; Max-Age="
-        + Sessions.TTL.toSeconds() + "; HttpOnly; SameSite=Strict" + secure);
+        + Sessions.TTL.toSeconds() + "; HttpOnly; SameSite=Strict" + secure(ctx));
+    ctx.res().addHeader("Set-Cookie", Sessions.LOGIN_COOKIE + "=; Path=/ui/login; Max-Age=0; HttpOnly; "
+        + "SameSite=Strict");
     ctx.redirect("/ui", io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  private static String secure(Context ctx) {
+    return "https".equalsIgnoreCase(ctx.scheme()) ? "; Secure" : "";
   }
 
   private static void clearCookie(Context ctx) {
@@ -256,6 +309,11 @@ public final class Ui {
   }
 
   private Views.Page page(Context ctx, Sessions.Session s, String title, String nav, String liveTypes) {
+    return page(ctx, s, title, nav, liveTypes, ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
+  }
+
+  /** @param self what a live update re-fetches: the page's own URL, also when it answers a form post */
+  private Views.Page page(Context ctx, Sessions.Session s, String title, String nav, String liveTypes, String self) {
     Role role = s.principal().role();
     String triggers = null;
     if (liveTypes != null) {
@@ -266,9 +324,9 @@ public final class Ui {
         io.rollgate.server.events.EventTypes.JOURNAL.stream().filter(t -> t.startsWith(p))
             .forEach(t -> list.add("sse:" + t));
       }
+      list.add(LIVE_REFRESH); // ui.js sends it when a deferred update may now be applied
       triggers = String.join(", ", list);
     }
-    String self = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     return new Views.Page(title, nav, s.principal().name(), role.wire(), role.includes(Role.OPERATOR),
         role.includes(Role.ADMIN), sessions.csrfToken(s), liveTypes, triggers, self);
   }
@@ -320,13 +378,15 @@ public final class Ui {
     RolloutView v = found.get();
     var state = v.state();
     var stages = state.spec().stages();
+    var measurements = deps.rollouts().measurements(v.id(), 100); // newest first
     var detail = new Views.RolloutDetail(v.id(), v.policy(), state.phase().name(), state.reason(),
         io.rollgate.rollout.RolloutJson.percentage(state.candidateBasisPoints()).toPlainString() + "%",
         state.spec().author(), RolloutViews.stages(state, state.phase() == io.rollgate.rollout.Phase.COMPLETED),
-        RolloutViews.chart(deps.rollouts().measurements(v.id(), 100), stages), state.reason(),
+        RolloutViews.chart(measurements, stages), state.reason(),
         RolloutViews.lastAnalysis(state),
         deps.rollouts().transitions(v.id()).stream().map(RolloutViews::transition).toList().reversed(),
-        RolloutViews.actions(v, s.principal()), RolloutViews.candidate(v), v.changeReason());
+        RolloutViews.actions(v, s.principal()), RolloutViews.candidate(v), v.changeReason(),
+        RolloutViews.checks(measurements, stages));
     var model = new LinkedHashMap<String, Object>();
     model.put("page", page(ctx, s, "Rollout " + v.id(), "rollouts", "rollout.*"));
     model.put("r", detail);
@@ -395,12 +455,15 @@ public final class Ui {
   }
 
   private void incident(Context ctx, Sessions.Session s, Views.Problem problem, int status) {
-    String raw = ctx.pathParam("id");
-    if (!INCIDENT_ID.matcher(raw).matches()) {
-      error(ctx, s, 400, "Invalid input", "an incident id is a positive whole number, got '" + shorten(raw) + "'");
+    incident(ctx, s, problem, status, null);
+  }
+
+  /** @param preview a dry run's plan to show before its Execute button, or null */
+  private void incident(Context ctx, Sessions.Session s, Views.Problem problem, int status, Views.Preview preview) {
+    Long id = incidentId(ctx, s);
+    if (id == null) {
       return;
     }
-    long id = Long.parseLong(raw);
     Optional<IncidentView> found = deps.incidents().get(id);
     if (found.isEmpty()) {
       error(ctx, s, 404, "Not found", "incident " + id + " does not exist");
@@ -427,20 +490,139 @@ public final class Ui {
             t.from() == null ? "" : t.from().wire(), t.to().wire(), t.actor(), t.reason())).toList().reversed(),
         actions);
     var model = new LinkedHashMap<String, Object>();
-    model.put("page", page(ctx, s, "Incident " + id, "incidents", "incident.*"));
+    // a form post answers with this page: its live updates re-fetch the page itself, not the post's URL
+    model.put("page", page(ctx, s, "Incident " + id, "incidents", "incident.*,action.*", "/ui/incidents/" + id));
     model.put("i", detail);
-    model.put("playbooks", deps.hooks().playbooks().apply(id));
+    model.put("pb", playbooks(ctx, s, v, preview));
     model.put("problem", problem);
     render(ctx, status, "incident.jte", model);
   }
 
-  private void incidentAct(Context ctx, Sessions.Session s) {
+  /** The incident id in the path, or null after answering with a 400 page. */
+  private Long incidentId(Context ctx, Sessions.Session s) {
     String raw = ctx.pathParam("id");
     if (!INCIDENT_ID.matcher(raw).matches()) {
       error(ctx, s, 400, "Invalid input", "an incident id is a positive whole number, got '" + shorten(raw) + "'");
+      return null;
+    }
+    return Long.parseLong(raw);
+  }
+
+  private Views.Playbooks playbooks(Context ctx, Sessions.Session s, IncidentView v, Views.Preview preview) {
+    String sent = ctx.formParam("action"); // the action whose form was just sent keeps the values typed into it
+    List<Views.ActionForm> forms = deps.playbooks().fits(v, deps.policies(), deps.rollouts()).stream()
+        .map(f -> PlaybookViews.form(f, f.action().wire().equals(sent) ? ctx::formParam : null)).toList();
+    List<Views.ExecutionRow> history = PlaybookViews.rows(deps.playbooks().history(v.id(), PLAYBOOK_HISTORY),
+        e -> deps.playbooks().store().transitions(e), s.principal());
+    return new Views.Playbooks(s.principal().role().includes(Role.OPERATOR), forms, preview,
+        history.stream().filter(Views.ExecutionRow::canApprove).toList(), history);
+  }
+
+  /**
+   * Dry-runs an action: the incident page with the plan (changes, impact, approval, reversibility)
+   * and an Execute button under it. Changes nothing; a refusal shows next to the action's fields.
+   */
+  private void playbookDryRun(Context ctx, Sessions.Session s) {
+    playbookForm(ctx, s, (id, action, params) -> incident(ctx, s, null, 200, PlaybookViews.preview(
+        deps.playbooks().dryRun(id, action, params, s.principal().name()))));
+  }
+
+  /** Executes an action (the preview's Execute form): 303 back to the page, or the preview again with the refusal. */
+  private void playbookExecute(Context ctx, Sessions.Session s) {
+    playbookForm(ctx, s, (id, action, params) -> {
+      try {
+        deps.playbooks().execute(id, action, params, reason(ctx, true), s.principal().name());
+      } catch (RollgateException e) {
+        if (e instanceof NotFoundException && deps.incidents().get(id).isEmpty()) {
+          throw e;
+        }
+        Views.Preview preview = null;
+        try {
+          preview = PlaybookViews.preview(deps.playbooks().dryRun(id, action, params, s.principal().name()));
+        } catch (RollgateException stale) {
+          // the plan itself is refused now: the problem goes to the section, not to a preview that is gone
+        }
+        Views.Problem p = problem(e, "execute");
+        incident(ctx, s, preview == null ? new Views.Problem(p.status(), p.title(), p.detail(), null, "playbooks") : p,
+            statusOf(e), preview);
+        return;
+      }
+      ctx.redirect("/ui/incidents/" + id + "#h-pb-history", io.javalin.http.HttpStatus.SEE_OTHER);
+    });
+  }
+
+  private interface PlaybookStep {
+    void run(long incidentId, ActionType action, ObjectNode params);
+  }
+
+  /**
+   * A playbook form: the action and its parameters (typed and checked by the action's schema, so a
+   * malformed one is a 400 next to its field whatever the incident), then the step.
+   */
+  private void playbookForm(Context ctx, Sessions.Session s, PlaybookStep step) {
+    Long id = incidentId(ctx, s);
+    if (id == null) {
       return;
     }
-    long id = Long.parseLong(raw);
+    ActionType action;
+    try {
+      action = ActionType.parse("action", ctx.formParam("action") == null ? "" : ctx.formParam("action"));
+    } catch (InvalidInputException e) {
+      incident(ctx, s, new Views.Problem(400, "Invalid input", e.getMessage(), null, "playbooks"), 400);
+      return;
+    }
+    try {
+      step.run(id, action, PlaybookViews.params(action, ctx::formParam));
+    } catch (RollgateException e) {
+      if (e instanceof NotFoundException && deps.incidents().get(id).isEmpty()) {
+        error(ctx, s, 404, "Not found", e.getMessage());
+        return;
+      }
+      Views.Problem p = problem(e, "pb-" + action.wire());
+      String f = p.field(); // next to its input when it names one of the action's parameters, else under the form
+      boolean ownField = f != null && f.startsWith(PlaybookViews.PARAM)
+          && action.schema().json().path("properties").has(f.substring(PlaybookViews.PARAM.length()));
+      incident(ctx, s, ownField ? p : new Views.Problem(p.status(), p.title(), p.detail(), null, p.form()),
+          statusOf(e));
+    }
+  }
+
+  /** Approve (admin, not the requester), cancel or undo an execution, with a reason; 303 back to the page. */
+  private void executionAct(Context ctx, Sessions.Session s, String verb) {
+    Long id = incidentId(ctx, s);
+    if (id == null) {
+      return;
+    }
+    String raw = ctx.pathParam("execution");
+    if (!INCIDENT_ID.matcher(raw).matches()) {
+      error(ctx, s, 400, "Invalid input", "an execution id is a positive whole number, got '" + shorten(raw) + "'");
+      return;
+    }
+    long execution = Long.parseLong(raw);
+    String me = s.principal().name();
+    try {
+      String reason = reason(ctx, true);
+      switch (verb) {
+        case "approve" -> deps.playbooks().approve(id, execution, me, reason);
+        case "cancel" -> deps.playbooks().cancel(id, execution, me, reason);
+        default -> deps.playbooks().rollback(id, execution, reason, me);
+      }
+    } catch (RollgateException e) {
+      if (e instanceof NotFoundException) {
+        error(ctx, s, 404, "Not found", e.getMessage());
+      } else {
+        incident(ctx, s, problem(e, "ex-" + execution), statusOf(e));
+      }
+      return;
+    }
+    ctx.redirect("/ui/incidents/" + id + "#h-pb-history", io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  private void incidentAct(Context ctx, Sessions.Session s) {
+    Long id = incidentId(ctx, s);
+    if (id == null) {
+      return;
+    }
     String a = ctx.formParam("action");
     try {
       var action = java.util.Arrays.stream(io.rollgate.incident.Action.values()).filter(x -> x.wire().equals(a))
@@ -505,12 +687,29 @@ public final class Ui {
         + (p.frozenReason() == null ? "" : ": " + p.frozenReason()) : "not frozen";
     var detail = new Views.PolicyDetail(p.name(), p.version(), p.stateHash(), pretty(p.document()), p.frozen(),
         frozenNote, pretty(Json.mapper().valueToTree(p.guards())), rows, diff, fleetRows, fleetNote,
-        deps.hooks().applyStats().apply(p.name()));
+        applyStats(name));
     var model = new LinkedHashMap<String, Object>();
     model.put("page", page(ctx, s, "Policy " + p.name(), "policies", "policy.*"));
     model.put("p", detail);
     model.put("problem", problem != null ? problem : diffProblem);
     render(ctx, diffProblem != null && problem == null ? 400 : status, "policy.jte", model);
+  }
+
+  /** The last 24 h, then each soak session active in them (over the whole session), most recent first. */
+  private List<Views.ApplyStatsRow> applyStats(PolicyName name) {
+    Instant since = deps.clock().instant().minus(APPLY_STATS_WINDOW);
+    List<Views.ApplyStatsRow> rows = new ArrayList<>();
+    rows.add(statsRow("last 24 h", deps.policies().applyStats(name, since, null)));
+    for (String session : deps.policies().applySessions(name, since, APPLY_STATS_SESSIONS)) {
+      rows.add(statsRow("session " + session, deps.policies().applyStats(name, null, session)));
+    }
+    return rows;
+  }
+
+  private static Views.ApplyStatsRow statsRow(String window, io.rollgate.gate.ApplyStats a) {
+    return new Views.ApplyStatsRow(window, a.proposals(), a.applied(), a.partialOk(), a.failed(), a.signatureStuck(),
+        a.fullApplyRatio() == null ? "—" : String.format(Locale.ROOT, "%.1f%%", a.fullApplyRatio() * 100),
+        a.stuckSignatures());
   }
 
   private void policyChange(Context ctx, Sessions.Session s) {
@@ -747,7 +946,7 @@ public final class Ui {
     return hash == null || hash.length() < 12 ? String.valueOf(hash) : hash.substring(0, 12) + "…";
   }
 
-  private static String shorten(String s) {
+  static String shorten(String s) {
     if (s == null) {
       return "";
     }
@@ -778,8 +977,8 @@ public final class Ui {
 
     static final String HTMX = "htmx-" + htmxVersion() + ".min.js";
     static final String SSE = "htmx-sse-" + htmxVersion() + ".js";
-    static final String CSS = "rollgate-ui-1.css";
-    static final String JS = "rollgate-ui-1.js";
+    static final String CSS = "rollgate-ui-2.css";
+    static final String JS = "rollgate-ui-2.js";
 
     static Assets load() {
       String base = "META-INF/resources/webjars/htmx.org/" + htmxVersion() + "/dist/";

@@ -70,7 +70,15 @@ public final class Views {
 
   public record RolloutDetail(String id, String policy, String phase, String reason, String percentage,
       String author, List<StageCell> stages, Chart chart, String lastDecision, String lastAnalysis,
-      List<TransitionRow> transitions, List<ActionButton> actions, String candidate, String changeReason) {}
+      List<TransitionRow> transitions, List<ActionButton> actions, String candidate, String changeReason,
+      List<Check> checks) {}
+
+  /**
+   * One analysis check of a rollout, newest first: the judge, the statistic it computed, what the
+   * statistic was compared with, and the judge's sentence with the numbers.
+   */
+  public record Check(String at, String stage, String verdict, String judge, String statistic, String threshold,
+      String sentence) {}
 
   public record IncidentRow(long id, String severity, String state, String kind, String title, String source,
       int count, String updatedAt) {}
@@ -88,10 +96,56 @@ public final class Views {
       List<ActionButton> actions) {}
 
   /**
-   * Playbook actions for an incident (issue 6, branch {@code playbooks}): rendered by the incident page
-   * when present. Empty until the lead wires the playbook service into {@link Ui.Hooks#playbooks()}.
+   * One input of an action's form, generated from its JSON Schema.
+   *
+   * @param name the form field, {@code params.<parameter>} (what the API's problem documents name)
+   * @param kind {@code text}, {@code number}, {@code select} (an enum) or {@code json} (an object, as JSON)
    */
-  public record PlaybookPanel(String title, List<String> lines) {}
+  public record ParamField(String name, String id, String label, String help, String kind, String value,
+      List<String> options, boolean required, String min, String max, String step) {}
+
+  /** An action that fits the incident: what it does, its risk and approval rule, and its parameters. */
+  public record ActionForm(String action, String description, String maxRisk, String approval, boolean reversible,
+      String why, List<ParamField> fields) {
+    /** The name its problems are filed under. */
+    public String form() {
+      return "pb-" + action;
+    }
+  }
+
+  public record Hidden(String name, String value) {}
+
+  /** A dry run's plan, shown before the Execute button; {@code params} go back with the Execute form. */
+  public record Preview(String action, String shownParams, String target, String risk, List<String> changes,
+      String impact, boolean needsApproval, String approvalReason, boolean reversible, String compensation,
+      List<Hidden> params) {}
+
+  /**
+   * An execution in the action history, with the buttons the signed-in principal may press: approve
+   * (an admin who is not the requester: four-eyes), cancel (before it ran), undo (a succeeded
+   * reversible one not undone yet).
+   */
+  public record ExecutionRow(long id, String action, String params, String target, String risk, String state,
+      String requester, String approver, String reason, String createdAt, String deadline, String result,
+      Long compensates, Long undoneBy, boolean canApprove, boolean canCancel, boolean canUndo,
+      List<StateRow> changes) {
+    public String form() {
+      return "ex-" + id;
+    }
+
+    public boolean anyButton() {
+      return canApprove || canCancel || canUndo;
+    }
+  }
+
+  /**
+   * The playbook section of an incident page.
+   *
+   * @param waiting executions awaiting an approval that the signed-in admin may give
+   * @param preview the dry run just made, or null
+   */
+  public record Playbooks(boolean canOperate, List<ActionForm> actions, Preview preview, List<ExecutionRow> waiting,
+      List<ExecutionRow> history) {}
 
   public record PolicyRow(String name, int version, String stateHash, boolean frozen, String updatedAt) {}
 
@@ -104,12 +158,16 @@ public final class Views {
 
   public record FleetRow(String stateHash, long clients, boolean current) {}
 
-  /** Apply statistics (issue 5, helper {@code gate}): empty until the lead wires {@link Ui.Hooks#applyStats()}. */
-  public record Stat(String name, String value) {}
+  /**
+   * Apply statistics over one window (the last 24 h, or one soak session): proposals and how they
+   * ended; {@code ratio} is applied / proposals ("—" without proposals).
+   */
+  public record ApplyStatsRow(String window, int proposals, int applied, int partialOk, int failed, int stuck,
+      String ratio, List<String> stuckSignatures) {}
 
   public record PolicyDetail(String name, int version, String stateHash, String document, boolean frozen,
       String frozenNote, String guards, List<VersionRow> versions, Diff diff, List<FleetRow> fleet,
-      String fleetNote, List<Stat> applyStats) {}
+      String fleetNote, List<ApplyStatsRow> applyStats) {}
 
   public record EntryRow(long seq, String at, String type, String subject, String actor, String payload) {}
 

@@ -124,6 +124,17 @@ public final class PolicyStore {
     });
   }
 
+  /**
+   * The soak sessions that made proposals to {@code name} since {@code since}, the most recently used
+   * first, at most {@code limit}: what the dashboard shows apply statistics for, session by session.
+   */
+  public List<String> applySessions(PolicyName name, java.time.Instant since, int limit) {
+    return reads.withHandle(h -> {
+      require(h, name);
+      return ProposalRows.sessions(h, name.value(), since, Math.max(0, Math.min(limit, 100)));
+    });
+  }
+
   /** Proposes the content of {@code toVersion} as a new version. Only freeze stops it. */
   public ApplyResult rollback(PolicyName name, int toVersion, String reason, String actor) {
     return verified(journal.execute(tx -> {

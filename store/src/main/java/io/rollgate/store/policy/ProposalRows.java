@@ -50,4 +50,12 @@ final class ProposalRows {
     Collections.reverse(newestFirst);
     return newestFirst;
   }
+
+  /** The session tags of {@code policy}'s proposals at or after {@code since}, the most recently used first. */
+  static List<String> sessions(Handle h, String policy, Instant since, int limit) {
+    return h.createQuery("SELECT session FROM policy_proposals WHERE policy = :policy AND session IS NOT NULL "
+            + "AND recorded_at >= :since GROUP BY session ORDER BY MAX(journal_seq) DESC LIMIT :limit")
+        .bind("policy", policy).bind("since", since.toEpochMilli()).bind("limit", limit)
+        .mapTo(String.class).list();
+  }
 }

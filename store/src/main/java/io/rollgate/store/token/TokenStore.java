@@ -97,6 +97,35 @@ public final class TokenStore {
         .findOne());
   }
 
+  /** A token's id with its principal: what a dashboard session is bound to (the id, never the secret). */
+  public record Identified(String id, Principal principal) {}
+
+  /**
+   * Like {@link #authenticate}, with the token's id: the dashboard's sign-in, which then keeps only the
+   * id in its signed cookie.
+   */
+  public Optional<Identified> identify(String secret) {
+    if (secret == null || secret.isEmpty() || secret.length() > 512) {
+      return Optional.empty();
+    }
+    String hash = Canonical.sha256Hex(secret);
+    return reads.withHandle(h -> h.createQuery("SELECT id, name, role FROM api_tokens WHERE token_hash = :h")
+        .bind("h", hash)
+        .map((rs, ctx) -> new Identified(rs.getString("id"),
+            new Principal(rs.getString("name"), Role.parse(rs.getString("role"), "role"))))
+        .findOne());
+  }
+
+  /** The principal of token {@code id} as it is now (its role may have changed); empty once it no longer exists. */
+  public Optional<Principal> principalById(String id) {
+    if (id == null || id.isEmpty() || id.length() > 128) {
+      return Optional.empty();
+    }
+    return reads.withHandle(h -> h.createQuery("SELECT name, role FROM api_tokens WHERE id = :id").bind("id", id)
+        .map((rs, ctx) -> new Principal(rs.getString("name"), Role.parse(rs.getString("role"), "role")))
+        .findOne());
+  }
+
   public boolean anyAdmin() {
     return reads.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM api_tokens WHERE role = 'admin'")
         .mapTo(Integer.class).one() > 0);

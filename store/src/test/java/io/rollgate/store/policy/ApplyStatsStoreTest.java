@@ -184,4 +184,19 @@ class ApplyStatsStoreTest {
   private static ObjectNode doc(String singleQuoted) {
     return (ObjectNode) Json.parse(singleQuoted.replace('\'', '"'), "doc");
   }
+
+  @Test
+  void apply_sessions_lists_the_sessions_since_a_time_most_recently_used_first() {
+    Instant start = fx.clock.instant();
+    store.change(P, doc("{'spread':2}"), "tune", "tuner", "soak-a");
+    store.change(P, doc("{'spread':3}"), "tune", "tuner", "soak-b");
+    store.change(P, doc("{'spread':4}"), "tune", "tuner", null);
+    fx.clock.advanceSeconds(10);
+    Instant later = fx.clock.instant();
+    store.change(P, doc("{'spread':5}"), "tune", "tuner", "soak-a"); // used again, so now the most recent
+    assertThat(store.applySessions(P, start, 10)).containsExactly("soak-a", "soak-b");
+    assertThat(store.applySessions(P, start, 1)).containsExactly("soak-a");
+    assertThat(store.applySessions(P, later, 10)).containsExactly("soak-a");
+    assertThat(store.applySessions(P, later.plusSeconds(1), 10)).isEmpty();
+  }
 }

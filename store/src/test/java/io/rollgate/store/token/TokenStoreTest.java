@@ -122,4 +122,17 @@ class TokenStoreTest {
     assertThat(fx.reader().count()).isZero();
     assertThat(fx.queryLong("SELECT COUNT(*) FROM api_tokens")).isZero();
   }
+
+  @Test
+  void identify_returns_the_tokens_id_and_principal_by_id_reads_it_fresh() {
+    TokenStore.Created created = tokens.create("dash", Role.ADMIN, "root");
+    assertThat(tokens.identify(created.token()))
+        .contains(new TokenStore.Identified(created.id(), new Principal("dash", Role.ADMIN)));
+    assertThat(tokens.identify(created.token() + "x")).isEmpty();
+    assertThat(tokens.identify(null)).isEmpty();
+    assertThat(tokens.principalById(created.id())).contains(new Principal("dash", Role.ADMIN));
+    assertThat(tokens.principalById("00000000-0000-0000-0000-000000000000")).isEmpty();
+    assertThat(tokens.principalById(null)).isEmpty();
+    assertThat(tokens.principalById("x".repeat(129))).isEmpty();
+  }
 }
