@@ -23,12 +23,14 @@ class UiHttpTest {
   private static TestServer server;
   private static String alice;
   private static String viewer;
+  private static String bob;
 
   @BeforeAll
   static void start() {
     server = TestServer.start();
     alice = server.token("alice", "admin");
     viewer = server.token("vera", "viewer");
+    bob = server.token("bob", "admin");
     assertThat(server.send("PUT", "/api/v1/policies/limits", alice,
         "{\"document\":{\"maxRps\":100},\"reason\":\"seed\"}").status()).isEqualTo(201);
   }
@@ -43,7 +45,7 @@ class UiHttpTest {
     var r = login(alice);
     assertThat(r.status()).isEqualTo(303);
     assertThat(r.header("Location")).hasValue("/ui");
-    String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+    String setCookie = cookieHeader(r);
     assertThat(setCookie).startsWith(Sessions.COOKIE + "=v1.").contains("; Path=/ui", "; HttpOnly", "; SameSite=Strict")
         .doesNotContain("; Secure"); // plain http here; Secure when the request is HTTPS
     assertThat(setCookie).doesNotContain(alice);
@@ -58,7 +60,7 @@ class UiHttpTest {
     var r = login("rg_not-a-token-at-all-0000000000");
     assertThat(r.status()).isEqualTo(401);
     assertThat(r.body()).contains("unknown or revoked token");
-    assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
+    assertThat(r.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith(Sessions.COOKIE + "="));
   }
 
   @Test
@@ -81,7 +83,8 @@ class UiHttpTest {
   @Test
   void a_session_expires_with_the_injected_clock_and_survives_a_second_sessions_instance_on_the_same_database() {
     String c = cookie(login(alice));
-    var other = Sessions.open(server.server().database(), server.server().journal(), server.clock());
+    var other = Sessions.open(new io.rollgate.store.token.TokenStore(server.server().database(),
+        server.server().journal()), server.server().journal(), server.clock());
     String value = c.substring(c.indexOf('=') + 1);
     assertThat(other.verify(value)).as("another replica or a restart reads the same key").isPresent();
     server.clock().advance(Sessions.TTL.plusSeconds(1)); // later tests sign in afresh
@@ -165,17 +168,239 @@ class UiHttpTest {
     assertThat(r.status()).isEqualTo(401);
   }
 
+  // ---- sign-in: CSRF and the failed-authentication limit ----
+
+  @Test
+  void the_sign_in_form_needs_its_login_cookie_and_the_token_made_for_it() {
+    long head = server.journalHead();
+    var none = loginPost(server, null, "token=" + enc(alice));
+    assertThat(none.status()).isEqualTo(403);
+    assertThat(none.body()).contains("sign in again here");
+    assertThat(none.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith(Sessions.COOKIE + "="))
+        .anyMatch(c -> c.startsWith(Sessions.LOGIN_COOKIE + "=")); // a fresh form to try again with
+    var form = get("/ui/login", null);
+    String set = form.headers().firstValue("Set-Cookie").orElseThrow();
+    String loginCookie = set.substring(0, set.indexOf(';'));
+    String token = csrf(form.body());
+    // the token of another form (another nonce) does not fit this cookie, nor does a cookie without its token
+    var other = get("/ui/login", null);
+    assertThat(loginPost(server, loginCookie, "token=" + enc(alice) + "&_csrf=" + csrf(other.body())).status())
+        .isEqualTo(403);
+    assertThat(loginPost(server, loginCookie, "token=" + enc(alice)).status()).isEqualTo(403);
+    var ok = loginPost(server, loginCookie, "token=" + enc(alice) + "&_csrf=" + token);
+    assertThat(ok.status()).isEqualTo(303);
+    assertThat(ok.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith(Sessions.COOKIE + "=v1."))
+        .anyMatch(c -> c.startsWith(Sessions.LOGIN_COOKIE + "=;") && c.contains("Max-Age=0"));
+    assertThat(server.journalHead()).isEqualTo(head);
+  }
+
+  @Test
+  void wrong_tokens_on_the_sign_in_form_count_in_the_apis_failed_authentication_limit() {
+    try (var limited = TestServer.start(null, cfg -> cfg.withAuthLimits(
+        new io.rollgate.server.http.AuthLimits(3, Duration.ofSeconds(60), 100)))) {
+      String admin = limited.token("root2", "admin");
+      assertThat(login(limited, "").status()).as("an empty form guesses nothing").isEqualTo(401);
+      for (int i = 0; i < 3; i++) {
+        assertThat(login(limited, "rg_wrong-" + i).status()).isEqualTo(401);
+      }
+      var refused = login(limited, admin);
+      assertThat(refused.status()).as("the right token, from an address over the limit").isEqualTo(429);
+      assertThat(refused.body()).contains("too many failed sign-ins");
+      assertThat(Long.parseLong(refused.header("Retry-After").orElseThrow())).isBetween(1L, 60L);
+      assertThat(limited.get("/api/v1/policies", admin).status()).as("the API shares the limit").isEqualTo(429);
+      limited.clock().advance(Duration.ofSeconds(61));
+      assertThat(login(limited, admin).status()).isEqualTo(303);
+    }
+  }
+
+  // ---- playbook actions on the incident page ----
+
+  @Test
+  void the_incident_page_offers_the_fitting_actions_as_schema_forms_and_a_viewer_none() {
+    long incident = playbookIncident("pb-forms");
+    var page = get("/ui/incidents/" + incident, cookie(login(alice)));
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.body()).contains("id=\"pb-freeze-policy\"", "id=\"pb-revert-policy\"",
+        "<label for=\"pb-revert-policy-toVersion\">toVersion</label>",
+        "name=\"params.toVersion\" type=\"number\" min=\"1\"", "value=\"1\"", // the suggested version
+        "action=\"/ui/incidents/" + incident + "/actions/dry-run\"", "No action has been requested");
+    var asViewer = get("/ui/incidents/" + incident, cookie(login(viewer)));
+    assertThat(asViewer.body()).contains("id=\"pb-freeze-policy\"").doesNotContain("/actions/dry-run", "Dry run");
+  }
+
+  @Test
+  void a_dry_run_shows_the_plan_and_changes_nothing_then_execute_runs_it_and_undo_compensates() {
+    long incident = playbookIncident("pb-flow");
+    String c = cookie(login(alice));
+    String token = csrf(get("/ui/incidents/" + incident, c).body());
+    long head = server.journalHead();
+    var dry = post("/ui/incidents/" + incident + "/actions/dry-run", c,
+        "action=freeze-policy&params.policy=pb-flow&_csrf=" + token);
+    assertThat(dry.status()).isEqualTo(200);
+    assertThat(dry.body()).contains("id=\"preview\"", "policy:pb-flow", "id=\"btn-execute\"",
+        "name=\"params.policy\" value=\"pb-flow\"", "hx-get=\"/ui/incidents/" + incident + "\"");
+    assertThat(server.journalHead()).as("a dry run journals nothing").isEqualTo(head);
+    // Execute without a reason: the preview again, the problem next to the reason, nothing changed
+    var noReason = post("/ui/incidents/" + incident + "/actions/execute", c,
+        "action=freeze-policy&params.policy=pb-flow&reason=+&_csrf=" + token);
+    assertThat(noReason.status()).isEqualTo(400);
+    assertThat(noReason.body()).contains("id=\"execute-reason-error\"", "id=\"preview\"");
+    assertThat(server.journalHead()).isEqualTo(head);
+
+    var run = post("/ui/incidents/" + incident + "/actions/execute", c,
+        "action=freeze-policy&params.policy=pb-flow&reason=" + enc("stop changes") + "&_csrf=" + token);
+    assertThat(run.status()).isEqualTo(303);
+    assertThat(run.header("Location")).hasValue("/ui/incidents/" + incident + "#h-pb-history");
+    assertThat(server.get("/api/v1/policies/pb-flow", alice).json().path("frozen").asBoolean()).isTrue();
+    String after = get("/ui/incidents/" + incident, c).body();
+    long execution = server.get("/api/v1/incidents/" + incident + "/actions/history", alice).json()
+        .path("executions").get(0).path("id").asLong();
+    assertThat(after).contains("#" + execution + " freeze-policy", "data-execution=\"" + execution
+        + "\">succeeded", "stop changes", "id=\"btn-undo-" + execution + "\"", "id=\"pb-unfreeze-policy\"");
+
+    var undo = post("/ui/incidents/" + incident + "/actions/" + execution + "/rollback", c,
+        "reason=" + enc("false alarm") + "&_csrf=" + token);
+    assertThat(undo.status()).isEqualTo(303);
+    assertThat(server.get("/api/v1/policies/pb-flow", alice).json().path("frozen").asBoolean()).isFalse();
+    assertThat(get("/ui/incidents/" + incident, c).body()).contains("undone by execution #")
+        .doesNotContain("id=\"btn-undo-" + execution + "\"");
+  }
+
+  @Test
+  void playbook_forms_refuse_without_csrf_or_role_show_bad_parameters_next_to_the_field_and_change_nothing() {
+    long incident = playbookIncident("pb-bad");
+    String c = cookie(login(alice));
+    String token = csrf(get("/ui/incidents/" + incident, c).body());
+    String path = "/ui/incidents/" + incident + "/actions/";
+    long head = server.journalHead();
+    assertThat(post(path + "execute", c, "action=freeze-policy&params.policy=pb-bad&reason=x").status())
+        .isEqualTo(403);
+    String v = cookie(login(viewer));
+    var asViewer = post(path + "dry-run", v, "action=freeze-policy&params.policy=pb-bad&_csrf="
+        + csrf(get("/ui/incidents/" + incident, v).body()));
+    assertThat(asViewer.status()).isEqualTo(403);
+    assertThat(asViewer.body()).contains("role viewer", "needs operator");
+
+    var notWhole = post(path + "dry-run", c, "action=revert-policy&params.policy=pb-bad&params.toVersion=abc&_csrf="
+        + token);
+    assertThat(notWhole.status()).isEqualTo(400);
+    assertThat(notWhole.body()).contains("id=\"pb-revert-policy-params.toVersion-error\"", "must be a whole number")
+        .contains("value=\"abc\""); // what was typed stays in the field
+    var tooLow = post(path + "execute", c, "action=revert-policy&params.policy=pb-bad&params.toVersion=0&reason=x"
+        + "&_csrf=" + token);
+    assertThat(tooLow.body()).contains("id=\"pb-revert-policy-params.toVersion-error\"", "at least 1");
+    var missing = post(path + "dry-run", c, "action=revert-policy&params.toVersion=1&_csrf=" + token);
+    assertThat(missing.body()).contains("id=\"pb-revert-policy-params.policy-error\"", "is required");
+    var unknown = post(path + "dry-run", c, "action=reboot-everything&_csrf=" + token);
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.body()).contains("must be one of", "reboot-everything");
+    var noVersion = post(path + "dry-run", c, "action=revert-policy&params.policy=pb-bad&params.toVersion=99&_csrf="
+        + token);
+    assertThat(noVersion.status()).isEqualTo(400);
+    assertThat(noVersion.body()).contains("id=\"pb-revert-policy-params.toVersion-error\"", "99 does not exist")
+        .doesNotContain("id=\"preview\"");
+    assertThat(post("/ui/incidents/999999/actions/dry-run", c, "action=freeze-policy&params.policy=pb-bad&_csrf="
+        + token).status()).isEqualTo(404);
+    assertThat(server.journalHead()).isEqualTo(head);
+  }
+
+  @Test
+  void a_high_risk_action_waits_for_a_second_admin_and_its_requester_cannot_approve_it() {
+    long incident = playbookIncident("pb-approve");
+    String a = cookie(login(alice));
+    String token = csrf(get("/ui/incidents/" + incident, a).body());
+    var requested = post("/ui/incidents/" + incident + "/actions/execute", a, "action=revert-policy&params.policy="
+        + "pb-approve&params.toVersion=1&reason=" + enc("undo the bad change") + "&_csrf=" + token);
+    assertThat(requested.status()).isEqualTo(303);
+    long execution = server.get("/api/v1/incidents/" + incident + "/actions/history", alice).json()
+        .path("executions").get(0).path("id").asLong();
+    String mine = get("/ui/incidents/" + incident, a).body();
+    assertThat(mine).contains("awaiting_approval", "id=\"btn-cancel-" + execution + "\"")
+        .doesNotContain("btn-approve-", "Waiting for your approval");
+    long head = server.journalHead();
+    var self = post("/ui/incidents/" + incident + "/actions/" + execution + "/approve", a, "reason=me&_csrf=" + token);
+    assertThat(self.status()).isEqualTo(403);
+    assertThat(self.body()).contains("four-eyes");
+    assertThat(server.journalHead()).isEqualTo(head);
+
+    String b = cookie(login(bob));
+    String theirs = get("/ui/incidents/" + incident, b).body();
+    assertThat(theirs).contains("Waiting for your approval", "id=\"btn-approve-" + execution + "\"");
+    var approved = post("/ui/incidents/" + incident + "/actions/" + execution + "/approve", b,
+        "reason=" + enc("agreed") + "&_csrf=" + csrf(theirs));
+    assertThat(approved.status()).isEqualTo(303);
+    assertThat(server.get("/api/v1/policies/pb-approve", alice).json().path("version").asInt()).isEqualTo(3);
+    assertThat(get("/ui/incidents/" + incident, b).body()).contains("approved by bob")
+        .doesNotContain("Waiting for your approval");
+  }
+
+  // ---- policy and rollout pages ----
+
+  @Test
+  void the_policy_page_shows_apply_statistics_for_the_last_day_and_each_session() {
+    seed("pb-stats");
+    for (String session : new String[] {"soak-1", "soak-1", "soak-2"}) {
+      assertThat(server.send("POST", "/api/v1/policies/pb-stats/changes", alice, "{\"delta\":{\"n\":\"" + session
+          + "\"},\"reason\":\"tune\",\"session\":\"" + session + "\"}").status()).isEqualTo(200);
+    }
+    String body = get("/ui/policies/pb-stats", cookie(login(alice))).body();
+    assertThat(body).contains("id=\"apply-stats\"", "<td>last 24 h</td>", "<td>session soak-2</td>",
+        "<td>session soak-1</td>");
+    // soak-1: the second identical change is a no-op (partial ok): 2 proposals, 1 applied, 50.0%
+    assertThat(body).containsPattern("session soak-1</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0[^<]*</td>"
+        + "<td>50.0%</td>");
+    assertThat(body.indexOf("session soak-2")).as("most recent session first").isLessThan(body.indexOf("session soak-1"));
+  }
+
   // ---- helpers ----
 
+  /** A policy with two versions and an open incident whose source is that policy; returns the incident's id. */
+  private static long playbookIncident(String policy) {
+    seed(policy);
+    assertThat(server.send("POST", "/api/v1/policies/" + policy + "/changes", alice,
+        "{\"delta\":{\"n\":2},\"reason\":\"the change that hurt\"}").status()).isEqualTo(200);
+    return server.server().incidents().signal(new io.rollgate.incident.Signal(io.rollgate.incident.Kind.GATE_FAILURE,
+        io.rollgate.incident.Severity.SEV2, policy, "gate failed for " + policy, io.rollgate.json.Json.object()))
+        .incident().id();
+  }
+
+  private static void seed(String policy) {
+    assertThat(server.send("PUT", "/api/v1/policies/" + policy, alice, "{\"document\":{\"n\":1},\"reason\":\"seed\"}")
+        .status()).isEqualTo(201);
+  }
+
   private static TestServer.Response login(String token) {
-    return server.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/ui/login"))
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("token=" + enc(token))).build());
+    return login(server, token);
+  }
+
+  /** As a browser signs in: the form (its login cookie and CSRF token), then the post with both. */
+  private static TestServer.Response login(TestServer on, String token) {
+    var form = on.send(HttpRequest.newBuilder(URI.create(on.baseUrl() + "/ui/login")).timeout(Duration.ofSeconds(30))
+        .GET().build());
+    assertThat(form.status()).isEqualTo(200);
+    String set = form.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(set).startsWith(Sessions.LOGIN_COOKIE + "=").contains("; Path=/ui/login", "; HttpOnly",
+        "; SameSite=Strict");
+    return loginPost(on, set.substring(0, set.indexOf(';')), "token=" + enc(token) + "&_csrf=" + csrf(form.body()));
+  }
+
+  private static TestServer.Response loginPost(TestServer on, String cookie, String form) {
+    var b = HttpRequest.newBuilder(URI.create(on.baseUrl() + "/ui/login")).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/x-www-form-urlencoded");
+    if (cookie != null) {
+      b.header("Cookie", cookie);
+    }
+    return on.send(b.POST(HttpRequest.BodyPublishers.ofString(form)).build());
   }
 
   private static String cookie(TestServer.Response r) {
-    String set = r.headers().firstValue("Set-Cookie").orElseThrow(() -> new AssertionError("no cookie in " + r));
+    String set = cookieHeader(r);
     return set.substring(0, set.indexOf(';'));
+  }
+
+  private static String cookieHeader(TestServer.Response r) {
+    return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(Sessions.COOKIE + "="))
+        .findFirst().orElseThrow(() -> new AssertionError("no session cookie in " + r));
   }
 
   private static HttpRequest.Builder request(String path, String cookie) {
