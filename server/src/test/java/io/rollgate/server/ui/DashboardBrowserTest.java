@@ -63,6 +63,8 @@ class DashboardBrowserTest {
   private String bob;
   private String rolloutId;
   private long incidentId;
+  /** An incident whose source is a policy with two versions: its page offers freeze-policy and revert-policy. */
+  private long playbookIncident;
   private final Path shots = Path.of("target", "screenshots");
 
   @BeforeAll
@@ -79,8 +81,18 @@ class DashboardBrowserTest {
     rolloutId = r.json().path("id").asText();
     incidentId = server.server().incidents().signal(new Signal(Kind.GATE_FAILURE, Severity.SEV2, "ci/nightly",
         "nightly gate failed", Json.object().put("verdict", "FAIL"))).incident().id();
+    assertThat(server.send("PUT", "/api/v1/policies/checkout-limits", alice,
+        "{\"document\":{\"maxRps\":100},\"reason\":\"seed\"}").status()).isEqualTo(201);
+    assertThat(server.send("POST", "/api/v1/policies/checkout-limits/changes", alice,
+        "{\"delta\":{\"maxRps\":20},\"reason\":\"tighter limits\"}").status()).isEqualTo(200);
+    playbookIncident = server.server().incidents().signal(new Signal(Kind.GATE_FAILURE, Severity.SEV2,
+        "checkout-limits", "checkout error budget burning after the limits change", Json.object())).incident().id();
     Files.createDirectories(shots);
     profile = Files.createTempDirectory("rollgate-chromium-");
+    driver = browser(profile);
+  }
+
+  private ChromeDriver browser(Path profile) {
     var options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -89,7 +101,7 @@ class DashboardBrowserTest {
     options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
     var service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort().build();
-    driver = new ChromeDriver(service, options);
+    return new ChromeDriver(service, options);
   }
 
   @AfterAll
@@ -100,11 +112,7 @@ class DashboardBrowserTest {
     if (server != null) {
       server.close();
     }
-    if (profile != null) {
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-      }
-    }
+    deleteTree(profile);
   }
 
   /** Like the promtool tests: skipped on a developer machine without Chromium, a failure in CI. */
@@ -135,6 +143,9 @@ class DashboardBrowserTest {
     new WebDriverWait(driver, WAIT).until(d -> "quarter".equals(currentStage()));
     assertThat(js("return window.rollgateMarker;")).isEqualTo("no reload");
     assertThat(text("share")).isEqualTo("25%");
+    // every check with its judge, statistic, threshold and sentence
+    assertThat(text("checks")).contains("threshold", "error rate 0.50% over 1005 requests", "error rate ≤ 5.00%",
+        "error rate 0.50% ≤ 5.00%");
     assertThat((Long) js("return document.querySelectorAll('svg.chart circle.dot').length;")).isPositive();
     screenshot("rollout");
 
@@ -167,15 +178,114 @@ class DashboardBrowserTest {
     assertThat(r.status()).as("%s", r).isEqualTo(200);
     new WebDriverWait(driver, WAIT).until(d -> "acknowledged".equals(text("state")));
     assertThat(js("return window.rollgateMarker;")).isEqualTo("still here");
-    screenshot("incident");
   }
 
   @Test
   @Order(3)
+  void a_live_update_waits_for_a_typed_reason_and_a_playbook_is_dry_run_executed_undone_and_approved_by_another_admin() {
+    // bob is signed in (test 1). A live update must not wipe what he is typing: it waits until the field is left clean
+    open("/ui/incidents/" + playbookIncident);
+    js("window.rollgateMarker = 'typing';");
+    waitForStream();
+    driver.manage().logs().get(LogType.BROWSER);
+    driver.findElement(By.id("inc-reason")).sendKeys("looking into it");
+    assertThat(server.send("POST", "/api/v1/incidents/" + playbookIncident + "/acknowledge", alice,
+        "{\"reason\":\"on it\"}").status()).isEqualTo(200);
+    new WebDriverWait(driver, WAIT).until(d -> Boolean.FALSE.equals(js(
+        "return document.getElementById('live-stale').hidden;")));
+    assertThat(text("state")).as("deferred while he types").isEqualTo("open");
+    assertThat(driver.findElement(By.id("inc-reason")).getDomProperty("value")).isEqualTo("looking into it");
+    // the field left clean (WebDriver's clear also leaves the field; blur in case): the deferred update applies
+    driver.findElement(By.id("inc-reason")).clear();
+    js("if (document.activeElement) { document.activeElement.blur(); }");
+    new WebDriverWait(driver, WAIT).until(d -> "acknowledged".equals(text("state")));
+    assertThat(js("return window.rollgateMarker;")).isEqualTo("typing");
+    assertThat(js("return document.getElementById('live-stale').hidden;")).isEqualTo(true);
+
+    // dry run: the plan, nothing changed, then Execute with a reason
+    long head = server.journalHead();
+    driver.findElement(By.id("dry-freeze-policy")).click();
+    new WebDriverWait(driver, WAIT).until(d -> !d.findElements(By.id("preview")).isEmpty());
+    assertThat(text("preview-changes")).contains("frozen false → true");
+    assertThat(text("preview-approval")).startsWith("no");
+    assertThat(text("preview-reversible")).startsWith("yes, undone by unfreeze-policy");
+    assertThat(server.journalHead()).isEqualTo(head);
+    assertThat(a11yProblems()).isEmpty();
+    screenshot("incident-preview");
+    driver.findElement(By.id("execute-reason")).sendKeys("stop changes while we look");
+    driver.findElement(By.id("btn-execute")).click();
+    new WebDriverWait(driver, WAIT).until(d -> d.getCurrentUrl().endsWith("/ui/incidents/" + playbookIncident
+        + "#h-pb-history"));
+    long freeze = executionIds().get(0);
+    assertThat(executionState(freeze)).isEqualTo("succeeded");
+    assertThat(server.get("/api/v1/policies/checkout-limits", alice).json().path("frozen").asBoolean()).isTrue();
+
+    // undo: its compensation (unfreeze-policy) runs as a new execution
+    driver.findElement(By.id("ex-" + freeze + "-reason")).sendKeys("the freeze was not needed");
+    driver.findElement(By.id("btn-undo-" + freeze)).click();
+    new WebDriverWait(driver, WAIT).until(d -> executionIds().size() == 2);
+    assertThat(executionState(executionIds().get(0))).isEqualTo("succeeded");
+    assertThat(server.get("/api/v1/policies/checkout-limits", alice).json().path("frozen").asBoolean()).isFalse();
+
+    // a high-risk revert: bob requests it, and sees no approve button for his own request
+    driver.findElement(By.id("dry-revert-policy")).click();
+    new WebDriverWait(driver, WAIT).until(d -> !d.findElements(By.id("preview")).isEmpty());
+    assertThat(text("preview-approval")).startsWith("yes");
+    driver.findElement(By.id("execute-reason")).sendKeys("back to version 1");
+    driver.findElement(By.id("btn-execute")).click();
+    new WebDriverWait(driver, WAIT).until(d -> executionIds().size() == 3);
+    long revert = executionIds().get(0);
+    assertThat(executionState(revert)).isEqualTo("awaiting_approval");
+    assertThat(driver.findElements(By.id("btn-approve-" + revert))).isEmpty();
+    assertThat(driver.findElements(By.id("btn-cancel-" + revert))).hasSize(1);
+    js("window.rollgateMarker = 'waiting';");
+    waitForStream();
+
+    // alice approves in another browser session; bob's page follows without a reload
+    Path otherProfile = null;
+    ChromeDriver other = null;
+    try {
+      otherProfile = Files.createTempDirectory("rollgate-chromium-");
+      other = browser(otherProfile);
+      other.get(server.baseUrl() + "/ui/login");
+      other.findElement(By.id("token")).sendKeys(alice);
+      other.findElement(By.cssSelector("form button[type=submit]")).click();
+      new WebDriverWait(other, WAIT).until(d -> d.getCurrentUrl().endsWith("/ui"));
+      other.get(server.baseUrl() + "/ui/incidents/" + playbookIncident);
+      assertThat(other.findElement(By.id("h-pb-waiting")).getText()).isEqualTo("Waiting for your approval");
+      other.findElement(By.id("ex-" + revert + "-reason")).sendKeys("agreed, version 1 was healthy");
+      Files.write(shots.resolve("incident-approval.png"), other.getScreenshotAs(OutputType.BYTES));
+      other.findElement(By.id("btn-approve-" + revert)).click();
+      new WebDriverWait(other, WAIT).until(d -> d.findElements(By.id("h-pb-waiting")).isEmpty());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      if (other != null) {
+        other.quit();
+      }
+      deleteTree(otherProfile);
+    }
+    new WebDriverWait(driver, WAIT).until(d -> "succeeded".equals(executionState(revert)));
+    assertThat(js("return window.rollgateMarker;")).isEqualTo("waiting");
+    assertThat(text("ex-" + revert)).contains("approved by alice");
+    assertThat(server.get("/api/v1/policies/checkout-limits", alice).json().path("version").asInt()).isEqualTo(3);
+    List<String> console = new ArrayList<>();
+    for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+      if (e.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+        console.add(e.getLevel() + " " + e.getMessage());
+      }
+    }
+    assertThat(console).isEmpty();
+    js("window.scrollTo(0, 0);");
+    screenshot("incident");
+  }
+
+  @Test
+  @Order(4)
   void every_page_has_no_console_errors_labelled_inputs_and_headings_in_order() {
     List<String> problems = new ArrayList<>();
     for (String path : List.of("/ui", "/ui/rollouts", "/ui/rollouts/" + rolloutId, "/ui/incidents",
-        "/ui/incidents/" + incidentId, "/ui/policies", "/ui/policies/guardian-enforcement?from=1&to=1",
+        "/ui/incidents/" + incidentId, "/ui/incidents/" + playbookIncident, "/ui/policies", "/ui/policies/guardian-enforcement?from=1&to=1",
         "/ui/audit")) {
       driver.manage().logs().get(LogType.BROWSER); // drain what came before
       // each page opens its own event stream: without ui.js closing the last page's on pagehide, pages kept
@@ -187,25 +297,7 @@ class DashboardBrowserTest {
           problems.add(path + ": console " + e.getLevel() + " " + e.getMessage());
         }
       }
-      @SuppressWarnings("unchecked")
-      List<String> a11y = (List<String>) js("""
-          const out = [];
-          for (const el of document.querySelectorAll('input, select, textarea')) {
-            if (['hidden', 'submit', 'button'].includes(el.type)) continue;
-            const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]'))
-                || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-            if (!labelled) out.push('unlabelled ' + el.tagName + ' ' + (el.name || ''));
-          }
-          let prev = 0;
-          for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-            const level = Number(h.tagName.substring(1));
-            if ((prev === 0 && level !== 1) || level > prev + 1) out.push('heading ' + h.tagName + ' "' + h.textContent + '" after h' + prev);
-            prev = level;
-          }
-          if (document.querySelectorAll('h1').length !== 1) out.push(document.querySelectorAll('h1').length + ' h1 elements');
-          if (!document.documentElement.lang) out.push('no lang on <html>');
-          return out;
-          """);
+      List<String> a11y = a11yProblems();
       a11y.forEach(p -> problems.add(path + ": " + p));
       if (path.equals("/ui")) {
         screenshot("overview");
@@ -219,7 +311,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void a_post_without_the_csrf_token_is_refused_and_a_forged_cookie_returns_to_the_login_page() {
     open("/ui/policies/guardian-enforcement");
     long head = server.journalHead();
@@ -247,6 +339,52 @@ class DashboardBrowserTest {
   }
 
   // ---- helpers ----
+
+  /** Inputs without a label, headings out of order, not exactly one h1, no lang. */
+  @SuppressWarnings("unchecked")
+  private List<String> a11yProblems() {
+    return (List<String>) js("""
+        const out = [];
+        for (const el of document.querySelectorAll('input, select, textarea')) {
+          if (['hidden', 'submit', 'button'].includes(el.type)) continue;
+          const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]'))
+              || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+          if (!labelled) out.push('unlabelled ' + el.tagName + ' ' + (el.name || ''));
+        }
+        let prev = 0;
+        for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+          const level = Number(h.tagName.substring(1));
+          if ((prev === 0 && level !== 1) || level > prev + 1) out.push('heading ' + h.tagName + ' "' + h.textContent + '" after h' + prev);
+          prev = level;
+        }
+        if (document.querySelectorAll('h1').length !== 1) out.push(document.querySelectorAll('h1').length + ' h1 elements');
+        if (!document.documentElement.lang) out.push('no lang on <html>');
+        return out;
+        """);
+  }
+
+  private List<Long> executionIds() {
+    @SuppressWarnings("unchecked")
+    List<Object> ids = (List<Object>) js("return Array.from(document.querySelectorAll('#pb-history .exstate'))"
+        + ".map(e => Number(e.dataset.execution));");
+    return ids.stream().map(o -> ((Number) o).longValue()).toList();
+  }
+
+  private String executionState(long id) {
+    return (String) js("const e = document.querySelector('#pb-history .exstate[data-execution=\"" + id + "\"]');"
+        + " return e ? e.textContent.trim() : null;");
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
 
   private void signIn(String token) {
     driver.get(server.baseUrl() + "/ui/login");
