@@ -394,6 +394,9 @@ final class RolloutCommand {
 
   /** A ratio as a percentage: 0.005 → 0.5%. */
   static String rate(JsonNode n) {
+    if (n.isNull()) {
+      return "none";
+    }
     if (!n.isNumber()) {
       return "?";
     }
