@@ -138,9 +138,10 @@ class RolloutJudgeFlowTest {
     // the judge found nothing wrong, and the evidence says so: the split, not the candidate, is the trouble
     assertThat(paused.payload().path("evidence").path("judgeVerdict").asText()).isEqualTo("PASS");
 
-    assertThat(server.server().incidentBridge().awaitIdle(Duration.ofSeconds(30))).isTrue();
+    // the bridge listens to the journal after each commit, and signals on its own thread: a moment later
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(server.get("/api/v1/incidents", alice).json().path("incidents")).hasSize(1));
     JsonNode incidents = server.get("/api/v1/incidents", alice).json().path("incidents");
-    assertThat(incidents).hasSize(1);
     assertThat(incidents.get(0).path("kind").asText()).isEqualTo("rollout_regression");
     assertThat(incidents.get(0).path("severity").asText()).isEqualTo("sev3");
     assertThat(incidents.get(0).path("title").asText()).startsWith("rollout " + id + " held on a sample ratio mismatch: ");
