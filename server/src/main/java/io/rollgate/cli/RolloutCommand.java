@@ -315,7 +315,7 @@ final class RolloutCommand {
     line(b, "stage", (r.path("stageIndex").asInt() + 1) + "/" + r.path("totalStages").asInt() + " "
         + stage.path("name").asText() + " for " + duration(r.path("elapsedSeconds").asLong()) + " of at least "
         + duration(r.path("minDurationSeconds").asLong(stage.path("minDurationSeconds").asLong()))
-        + "; max error rate " + rate(stage.path("maxErrorRate"))
+        + "; " + ceiling(stage)
         + (stage.path("requiresApproval").asBoolean() ? "; needs approval" : ""));
     JsonNode last = r.path("lastAnalysis");
     JsonNode sum = r.path("analysisSummary");
@@ -374,7 +374,7 @@ final class RolloutCommand {
   static String stageDetail(JsonNode r, JsonNode stage) {
     return (r.path("stageIndex").asInt() + 1) + "/" + r.path("totalStages").asInt() + " "
         + stage.path("name").asText() + " (" + pct(stage.path("percentage")) + "%, at least "
-        + duration(stage.path("minDurationSeconds").asLong()) + ", max error rate " + rate(stage.path("maxErrorRate"))
+        + duration(stage.path("minDurationSeconds").asLong()) + ", " + ceiling(stage)
         + (stage.path("requiresApproval").asBoolean() ? ", needs approval" : "") + ")";
   }
 
@@ -392,8 +392,17 @@ final class RolloutCommand {
     return n.decimalValue().stripTrailingZeros().toPlainString();
   }
 
+  /** "max error rate 0.5%", or "no error-rate ceiling" for a stage without one (judged by comparison only). */
+  static String ceiling(JsonNode stage) {
+    JsonNode m = stage.path("maxErrorRate");
+    return m.isNull() || m.isMissingNode() ? "no error-rate ceiling" : "max error rate " + rate(m);
+  }
+
   /** A ratio as a percentage: 0.005 → 0.5%. */
   static String rate(JsonNode n) {
+    if (n.isNull()) {
+      return "none";
+    }
     if (!n.isNumber()) {
       return "?";
     }
