@@ -92,6 +92,15 @@ final class RolloutCommand {
     @Option(names = "--query", paramLabel = "PROMQL",
         description = "Instant query yielding one error rate; {{policy}}, {{rollout}}, {{stage}}, {{variant}} are filled in")
     String query;
+    @Option(names = "--judge", paramLabel = "NAME",
+        description = "How a stage is judged: sequential (default with outcomes: candidate against baseline), "
+            + "threshold (the stages' maxErrorRate only), growthbook, kayenta, peeking; see docs/decision-quality.md")
+    String judge;
+    @Option(names = "--alpha", paramLabel = "A", description = "The judge's false-alarm rate (default 0.05)")
+    Double alpha;
+    @Option(names = "--judge-delta", paramLabel = "D",
+        description = "Relative increase of the error rate the judge tolerates (0.1 = 10%%; default 0)")
+    Double judgeDelta;
     @Option(names = "--min-samples", paramLabel = "N", description = "Fewer requests than this is inconclusive")
     Long minSamples;
     @Option(names = "--failure-limit", paramLabel = "N", description = "Failures tolerated per stage (-1: never fail)")
@@ -121,7 +130,7 @@ final class RolloutCommand {
       }
       Map<String, Object> analysis = body("provider", provider, "intervalSeconds", interval,
           "minSamples", minSamples, "failureLimit", failureLimit, "consecutiveErrorLimit", consecutiveErrorLimit,
-          "prometheusUrl", prometheusUrl, "query", query);
+          "prometheusUrl", prometheusUrl, "query", query, "judge", judge, "alpha", alpha, "delta", judgeDelta);
       if (!analysis.isEmpty()) {
         b.put("analysis", analysis);
       }

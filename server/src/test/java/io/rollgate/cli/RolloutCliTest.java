@@ -147,7 +147,8 @@ class RolloutCliTest {
 
     var r = ok(rg("rollout", "start", "--policy", p, "--document-file", doc.toString(), "--stages", TWO_STAGES,
         "--interval", "1", "--min-samples", "5", "--failure-limit", "1", "--consecutive-error-limit", "2",
-        "--on-failure", "abort", "--self-approval", "--json"));
+        "--on-failure", "abort", "--self-approval", "--judge", "growthbook", "--alpha", "0.01", "--judge-delta", "0.1",
+        "--json"));
 
     JsonNode s = r.json();
     assertThat(s.path("id").asText()).isEqualTo(p + "-1");
@@ -157,6 +158,9 @@ class RolloutCliTest {
     assertThat(s.path("analysis").path("minSamples").asLong()).isEqualTo(5);
     assertThat(s.path("analysis").path("failureLimit").asLong()).isEqualTo(1);
     assertThat(s.path("analysis").path("consecutiveErrorLimit").asLong()).isEqualTo(2);
+    assertThat(s.path("analysis").path("judge").asText()).isEqualTo("growthbook");
+    assertThat(s.path("analysis").path("alpha").asDouble()).isEqualTo(0.01);
+    assertThat(s.path("analysis").path("delta").asDouble()).isEqualTo(0.1);
     assertThat(s.path("onFailure").asText()).isEqualTo("abort");
     assertThat(s.path("selfApproval").asBoolean()).isTrue();
     assertThat(s.path("candidate")).isEqualTo(Json.parse("{\"max\":3,\"mode\":\"strict\"}", "test"));
@@ -169,6 +173,8 @@ class RolloutCliTest {
         List.of("analysis.minSamples", "--min-samples", "0"),
         List.of("analysis.failureLimit", "--failure-limit=-2"),
         List.of("analysis.provider", "--provider", "nagios"),
+        List.of("analysis.judge", "--judge", "coin-toss"),
+        List.of("analysis.alpha", "--alpha", "1.5"),
         List.of("analysis.prometheusUrl", "--provider", "prometheus", "--query", "up"),
         List.of("onFailure", "--on-failure", "never"),
         List.of("stages[1].percentage", "--stages", "[{\"name\":\"a\",\"percentage\":50,\"minDurationSeconds\":0,"
