@@ -49,7 +49,10 @@ public class ReconcilerTickBenchmark {
   @SuppressWarnings("unchecked")
   public void setUp() {
     var random = new SplittableRandom(20261122L);
-    var spec = RolloutSpec.defaults("bench");
+    // value measurements against 004's thresholds (as a prometheus rollout is judged), so that some fail
+    var spec = new RolloutSpec(io.rollgate.rollout.Stages.DEFAULT, io.rollgate.rollout.AnalysisSettings.DEFAULT
+        .withJudge(io.rollgate.rollout.AnalysisSettings.THRESHOLD), io.rollgate.rollout.OnFailure.STEP_BACK, "bench",
+        false);
     Instant start = Instant.parse("2026-01-01T00:00:00Z");
     states = new RolloutState[rollouts];
     measurements = new Optional[rollouts];

@@ -1,6 +1,7 @@
 package io.rollgate.rollout;
 
 import io.rollgate.error.InvalidInputException;
+import io.rollgate.rollout.judge.JudgeSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -16,9 +17,14 @@ import java.util.Locale;
  * @param minSamples a measurement over fewer requests than this is inconclusive
  * @param prometheusUrl base URL of Prometheus; only with {@link Provider#PROMETHEUS}, else null
  * @param query instant PromQL query yielding one scalar; only with {@link Provider#PROMETHEUS}, else null
+ * @param judge how a measurement is judged ({@code analysis.judge}, {@code analysis.alpha},
+ *     {@code analysis.delta}). Null takes the provider's default: {@code sequential} for
+ *     {@link Provider#OUTCOMES}, which compares the candidate with the baseline side by side;
+ *     {@code threshold} for {@link Provider#PROMETHEUS}, whose query yields only the candidate's error
+ *     rate, so it accepts no other judge
  */
 public record AnalysisSettings(Provider provider, Duration interval, int minSamples, int failureLimit,
-    int consecutiveErrorLimit, URI prometheusUrl, String query) {
+    int consecutiveErrorLimit, URI prometheusUrl, String query, JudgeSettings judge) {
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(900);
   public static final Duration MAX_INTERVAL = Duration.ofDays(1);
   public static final int DEFAULT_MIN_SAMPLES = 100;
@@ -27,7 +33,11 @@ public record AnalysisSettings(Provider provider, Duration interval, int minSamp
   public static final int MAX_LIMIT = 1_000;
   public static final int MAX_QUERY_LENGTH = 4_096;
 
-  /** outcomes provider, 900 s, 100 samples, failureLimit 0, consecutiveErrorLimit 4. */
+  /** The judge of a Prometheus rollout: the stage's maxErrorRate on the query's scalar. */
+  public static final JudgeSettings THRESHOLD = new JudgeSettings("threshold", JudgeSettings.DEFAULT_ALPHA,
+      JudgeSettings.DEFAULT_DELTA);
+
+  /** outcomes provider, 900 s, 100 samples, failureLimit 0, consecutiveErrorLimit 4, the sequential judge. */
   public static final AnalysisSettings DEFAULT = outcomes(DEFAULT_INTERVAL);
 
   /** Where the numbers come from. */
@@ -86,6 +96,20 @@ public record AnalysisSettings(Provider provider, Duration interval, int minSamp
       throw new InvalidInputException(prometheusUrl != null ? "analysis.prometheusUrl" : "analysis.query",
           "analysis.prometheusUrl and analysis.query only apply when provider is prometheus");
     }
+    if (judge == null) {
+      judge = provider == Provider.OUTCOMES ? JudgeSettings.DEFAULT : THRESHOLD;
+    }
+    if (provider == Provider.PROMETHEUS && !judge.isThreshold()) {
+      throw new InvalidInputException("analysis.judge", "analysis.judge must be 'threshold' when provider is "
+          + "prometheus, got '" + judge.judge() + "': the query yields only the candidate's error rate, and the "
+          + "other judges compare the candidate with the baseline bucket by bucket (use the outcomes provider)");
+    }
+  }
+
+  /** Settings with the provider's default judge. */
+  public AnalysisSettings(Provider provider, Duration interval, int minSamples, int failureLimit,
+      int consecutiveErrorLimit, URI prometheusUrl, String query) {
+    this(provider, interval, minSamples, failureLimit, consecutiveErrorLimit, prometheusUrl, query, null);
   }
 
   /** The outcomes provider with default limits and the given interval. */
@@ -96,7 +120,12 @@ public record AnalysisSettings(Provider provider, Duration interval, int minSamp
 
   public AnalysisSettings withLimits(int minSamples, int failureLimit, int consecutiveErrorLimit) {
     return new AnalysisSettings(provider, interval, minSamples, failureLimit, consecutiveErrorLimit,
-        prometheusUrl, query);
+        prometheusUrl, query, judge);
+  }
+
+  public AnalysisSettings withJudge(JudgeSettings j) {
+    return new AnalysisSettings(provider, interval, minSamples, failureLimit, consecutiveErrorLimit,
+        prometheusUrl, query, j);
   }
 
   /** True when {@code failures} breaches {@link #failureLimit} (strict {@code >}; -1 never). */

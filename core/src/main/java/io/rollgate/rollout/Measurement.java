@@ -52,6 +52,77 @@ public sealed interface Measurement {
     }
   }
 
+  /**
+   * A judge's comparison of the candidate with the baseline (the outcomes provider), with the numbers it
+   * rests on. The reconciler takes the judge's verdict, adds the stage's ceiling and minSamples
+   * ({@link Judged#of}), and holds the rollout on a sample ratio mismatch.
+   *
+   * @param judge the judge's name ({@code sequential}, …)
+   * @param verdict the judge's own verdict: PASS, FAIL or INCONCLUSIVE (never ERROR)
+   * @param statistic what the judge computed (M, a bound, an error rate …); NaN when it got no number
+   * @param threshold what the statistic was compared with; NaN when none
+   * @param sentence the judge's sentence, with the numbers
+   * @param stage the counts of the current analysis (since the stage began, or the rollout resumed)
+   * @param split the sample-ratio check of the current analysis
+   */
+  record Comparison(Instant at, String judge, Verdict verdict, double statistic, double threshold, String sentence,
+      Counts stage, Split split) implements Measurement {
+    public Comparison {
+      requireAt(at);
+      Text.requireText("judge", judge, 64);
+      if (verdict == null || verdict == Verdict.ERROR) {
+        throw new InvalidInputException("verdict", "a comparison's verdict is PASS, FAIL or INCONCLUSIVE, got "
+            + verdict);
+      }
+      Text.requireText("sentence", sentence, 2_000);
+      if (stage == null || split == null) {
+        throw new InvalidInputException("stage", "a comparison needs the stage's counts and its split check");
+      }
+    }
+
+    /** The candidate's error rate in the current analysis; NaN without candidate requests. */
+    public double candidateErrorRate() {
+      return stage.candidateRequests() == 0 ? Double.NaN : (double) stage.candidateErrors() / stage.candidateRequests();
+    }
+  }
+
+  /** Requests and errors per cohort. */
+  record Counts(long candidateRequests, long candidateErrors, long baselineRequests, long baselineErrors) {
+    public Counts {
+      if (candidateRequests < 0 || candidateErrors < 0 || candidateErrors > candidateRequests
+          || baselineRequests < 0 || baselineErrors < 0 || baselineErrors > baselineRequests) {
+        throw new InvalidInputException("counts", "cohort counts must satisfy 0 ≤ errors ≤ requests, got candidate "
+            + candidateErrors + "/" + candidateRequests + ", baseline " + baselineErrors + "/" + baselineRequests);
+      }
+    }
+  }
+
+  /**
+   * The sample-ratio-mismatch check (χ² of the realised split against the stages' shares).
+   *
+   * @param status {@code healthy}, {@code mismatch} or {@code too_few_requests}
+   * @param expectedCandidate the candidate requests the stages' shares predict
+   * @param requests requests in both cohorts
+   */
+  record Split(String status, double chiSquare, double pValue, long observedCandidate, double expectedCandidate,
+      long requests, String sentence) {
+    public static final String HEALTHY = "healthy";
+    public static final String MISMATCH = "mismatch";
+    public static final String TOO_FEW = "too_few_requests";
+
+    public Split {
+      if (!HEALTHY.equals(status) && !MISMATCH.equals(status) && !TOO_FEW.equals(status)) {
+        throw new InvalidInputException("split.status", "split.status must be healthy, mismatch or "
+            + "too_few_requests, got " + status);
+      }
+      Text.requireText("split.sentence", sentence, 2_000);
+    }
+
+    public boolean isMismatch() {
+      return MISMATCH.equals(status);
+    }
+  }
+
   /** Nothing to judge (no series, no requests). Inconclusive, never a pass. */
   record NoData(Instant at, String why) implements Measurement {
     public NoData {

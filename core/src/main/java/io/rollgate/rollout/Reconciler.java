@@ -17,6 +17,10 @@ import java.util.Optional;
  *   <li>failures &gt; failureLimit: step back one stage ({@link OnFailure#STEP_BACK}), or roll back when
  *       at the first stage or when onFailure is ABORT — this applies while awaiting approval too;
  *   <li>consecutive provider errors &gt; consecutiveErrorLimit: pause;
+ *   <li>the new measurement is a comparison whose split check found a sample ratio mismatch, and the
+ *       judge did not FAIL at the same check: pause with reason {@link #SAMPLE_RATIO_MISMATCH} (also while
+ *       awaiting approval). A failing judge is never hidden by it: a FAIL is counted first (rule 3), and
+ *       when it breaches the failure limit the step back or rollback wins;
  *   <li>awaiting approval: stay (never advances on its own);
  *   <li>before the stage's minimum duration: stay;
  *   <li>the stage <em>passes</em> when its newest measurement is a PASS no older than one interval (so
@@ -29,6 +33,12 @@ import java.util.Optional;
  * </ol>
  */
 public final class Reconciler {
+  /**
+   * How the reason of a pause for a broken split begins (and the journal's {@code cause}): the cohorts do
+   * not follow the stage's share, so the judge's numbers cannot be trusted; an operator looks, then resumes.
+   */
+  public static final String SAMPLE_RATIO_MISMATCH = "sample_ratio_mismatch";
+
   private Reconciler() {}
 
   /** One reconciliation: {@code measurement} is the provider's newest reading, if one was taken. */
@@ -72,6 +82,14 @@ public final class Reconciler {
     if (settings.errored(a.consecutiveErrors())) {
       String r = "paused at stage " + stage + ": " + a.consecutiveErrors() + " consecutive provider errors > "
           + "consecutiveErrorLimit " + settings.consecutiveErrorLimit() + "; " + latest;
+      return auto(new Decision.Pause(r, evidence), measured.to(Phase.PAUSED, r, "pause"));
+    }
+    Optional<Measurement.Split> mismatch = judged.filter(j -> j.verdict() != Verdict.FAIL)
+        .map(Judged::measurement).filter(Measurement.Comparison.class::isInstance)
+        .map(m -> ((Measurement.Comparison) m).split()).filter(Measurement.Split::isMismatch);
+    if (mismatch.isPresent()) {
+      String r = SAMPLE_RATIO_MISMATCH + ": paused at stage " + stage + ": " + mismatch.get().sentence() + "; "
+          + latest;
       return auto(new Decision.Pause(r, evidence), measured.to(Phase.PAUSED, r, "pause"));
     }
     if (s.phase() == Phase.AWAITING_APPROVAL) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rollgate.error.InvalidInputException;
 import io.rollgate.json.Canonical;
 import io.rollgate.json.Json;
+import io.rollgate.rollout.judge.JudgeSettings;
+import io.rollgate.rollout.judge.Judges;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -27,7 +30,7 @@ public final class RolloutJson {
   private static final Set<String> STAGE_FIELDS =
       Set.of("name", "percentage", "minDurationSeconds", "maxErrorRate", "requiresApproval");
   private static final Set<String> ANALYSIS_FIELDS = Set.of("provider", "intervalSeconds", "minSamples",
-      "failureLimit", "consecutiveErrorLimit", "prometheusUrl", "query");
+      "failureLimit", "consecutiveErrorLimit", "prometheusUrl", "query", "judge", "alpha", "delta");
 
   /** {@code stages} absent or null → the five defaults. */
   public static Stages stages(JsonNode stages) {
@@ -60,15 +63,17 @@ public final class RolloutJson {
     }
     long seconds = integer(n, "minDurationSeconds", at, 0);
     JsonNode rate = n.get("maxErrorRate");
-    if (rate == null || !rate.isNumber()) {
+    if (rate != null && !rate.isNull() && !rate.isNumber()) {
       throw new InvalidInputException(at + ".maxErrorRate",
-          at + ".maxErrorRate must be a number between 0 and 1 (0.005 = 0.5%)");
+          at + ".maxErrorRate must be a number between 0 and 1 (0.005 = 0.5%), or absent for no ceiling");
     }
+    OptionalDouble maxErrorRate = rate == null || rate.isNull() ? OptionalDouble.empty()
+        : OptionalDouble.of(rate.doubleValue());
     boolean approval = bool(n, "requiresApproval", at, false);
     text(name, at + ".name");
     try {
-      return Stage.ofPercentage(name.asText(), pct.decimalValue(), Duration.ofSeconds(seconds),
-          rate.doubleValue(), approval);
+      return Stage.ofPercentage(name.asText(), pct.decimalValue(), Duration.ofSeconds(seconds), maxErrorRate,
+          approval);
     } catch (InvalidInputException e) {
       throw new InvalidInputException(at + "." + e.field(), at + ": " + e.getMessage());
     }
@@ -115,7 +120,54 @@ public final class RolloutJson {
       text(q, "analysis.query");
     }
     return new AnalysisSettings(provider, Duration.ofSeconds(interval), clampInt(minSamples),
-        clampInt(failureLimit), clampInt(errorLimit), url, q == null || q.isNull() ? null : q.asText());
+        clampInt(failureLimit), clampInt(errorLimit), url, q == null || q.isNull() ? null : q.asText(),
+        judge(n, provider, null));
+  }
+
+  /**
+   * {@code judge}, {@code alpha}, {@code delta}; null when all three are absent (the provider's default).
+   * {@code absentJudge} names the judge when only α or δ is given (null: the provider's default).
+   */
+  private static JudgeSettings judge(JsonNode n, AnalysisSettings.Provider provider, String absentJudge) {
+    JsonNode j = n.get("judge");
+    JsonNode alpha = n.get("alpha");
+    JsonNode delta = n.get("delta");
+    boolean none = (j == null || j.isNull()) && (alpha == null || alpha.isNull()) && (delta == null || delta.isNull());
+    if (none && absentJudge == null) {
+      return null;
+    }
+    if (j != null && !j.isNull() && !j.isTextual()) {
+      throw new InvalidInputException("analysis.judge", "analysis.judge must be one of "
+          + String.join(", ", Judges.NAMES) + ", got " + j);
+    }
+    String name = j != null && !j.isNull() ? j.asText() : absentJudge != null ? absentJudge
+        : provider == AnalysisSettings.Provider.OUTCOMES ? JudgeSettings.DEFAULT_JUDGE : "threshold";
+    return new JudgeSettings(name, number(alpha, "analysis.alpha", JudgeSettings.DEFAULT_ALPHA),
+        number(delta, "analysis.delta", JudgeSettings.DEFAULT_DELTA));
+  }
+
+  private static double number(JsonNode v, String path, double dflt) {
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isNumber()) {
+      throw new InvalidInputException(path, path + " must be a number, got " + v);
+    }
+    return v.doubleValue();
+  }
+
+  /**
+   * A spec as the store keeps it. A rollout stored before judges existed has no {@code analysis.judge}: it
+   * keeps the thresholds it was created with, rather than switching judge in the middle of its stages.
+   */
+  public static RolloutSpec storedSpec(JsonNode n) {
+    JsonNode a = n.get("analysis");
+    if (a != null && a.isObject() && !a.has("judge")) {
+      ObjectNode copy = ((ObjectNode) n).deepCopy();
+      ((ObjectNode) copy.get("analysis")).put("judge", "threshold");
+      return spec(copy);
+    }
+    return spec(n);
   }
 
   /** Parses a stored or submitted spec: {@code {"stages","analysis","onFailure","author","selfApproval"}}. */
@@ -145,7 +197,11 @@ public final class RolloutJson {
     o.put("name", s.name());
     o.put("percentage", percentage(s.basisPoints()));
     o.put("minDurationSeconds", s.minDuration().toSeconds());
-    o.put("maxErrorRate", s.maxErrorRate());
+    if (s.maxErrorRate().isPresent()) {
+      o.put("maxErrorRate", s.maxErrorRate().getAsDouble());
+    } else {
+      o.putNull("maxErrorRate");
+    }
     o.put("requiresApproval", s.requiresApproval());
     return o;
   }
@@ -167,6 +223,7 @@ public final class RolloutJson {
       o.put("prometheusUrl", a.prometheusUrl().toString());
       o.put("query", a.query());
     }
+    o.put("judge", a.judge().judge()).put("alpha", a.judge().alpha()).put("delta", a.judge().delta());
     return o;
   }
 
@@ -190,9 +247,42 @@ public final class RolloutJson {
       }
       case Measurement.NoData d -> o.put("kind", "no_data").put("why", d.why());
       case Measurement.ProviderError e -> o.put("kind", "error").put("why", e.why());
+      case Measurement.Comparison c -> {
+        o.put("kind", "comparison");
+        // the candidate's error rate and requests in the stage, as a value measurement shows them
+        finite(o, "value", c.candidateErrorRate());
+        o.put("samples", c.stage().candidateRequests());
+        o.put("judge", c.judge()).put("judgeVerdict", c.verdict().name());
+        finite(o, "statistic", c.statistic());
+        finite(o, "threshold", c.threshold());
+        o.put("sentence", c.sentence());
+        Measurement.Counts n = c.stage();
+        o.putObject("candidate").put("requests", n.candidateRequests()).put("errors", n.candidateErrors());
+        o.putObject("baseline").put("requests", n.baselineRequests()).put("errors", n.baselineErrors());
+        Measurement.Split sp = c.split();
+        ObjectNode srm = o.putObject("srm").put("status", sp.status());
+        finite(srm, "chiSquare", sp.chiSquare());
+        finite(srm, "pValue", sp.pValue());
+        srm.put("observedCandidate", sp.observedCandidate());
+        finite(srm, "expectedCandidate", sp.expectedCandidate());
+        srm.put("requests", sp.requests()).put("sentence", sp.sentence());
+      }
     }
     o.put("reason", j.reason());
     return o;
+  }
+
+  /** JSON has no NaN or ∞: a number the judge did not get (or an overflowing evidence ratio) is null. */
+  private static void finite(ObjectNode o, String field, double v) {
+    if (Double.isFinite(v)) {
+      o.put(field, v);
+    } else {
+      o.putNull(field);
+    }
+  }
+
+  private static double orNaN(JsonNode v) {
+    return v == null || !v.isNumber() ? Double.NaN : v.doubleValue();
   }
 
   /** The inverse of {@link #toJson(Judged, Stages)}. */
@@ -203,6 +293,17 @@ public final class RolloutJson {
           o.path("samples").isNull() ? Measurement.Value.UNKNOWN_SAMPLES : o.path("samples").asLong());
       case "no_data" -> new Measurement.NoData(at, o.path("why").asText());
       case "error" -> new Measurement.ProviderError(at, o.path("why").asText());
+      case "comparison" -> {
+        JsonNode srm = o.path("srm");
+        yield new Measurement.Comparison(at, o.path("judge").asText(), Verdict.valueOf(o.path("judgeVerdict").asText()),
+            orNaN(o.get("statistic")), orNaN(o.get("threshold")), o.path("sentence").asText(),
+            new Measurement.Counts(o.path("candidate").path("requests").asLong(),
+                o.path("candidate").path("errors").asLong(), o.path("baseline").path("requests").asLong(),
+                o.path("baseline").path("errors").asLong()),
+            new Measurement.Split(srm.path("status").asText(), orNaN(srm.get("chiSquare")), orNaN(srm.get("pValue")),
+                srm.path("observedCandidate").asLong(), orNaN(srm.get("expectedCandidate")),
+                srm.path("requests").asLong(), srm.path("sentence").asText()));
+      }
       default -> throw new IllegalArgumentException("unknown measurement kind '" + o.path("kind").asText() + "'");
     };
     return new Judged(m, Verdict.valueOf(o.path("verdict").asText()), o.path("reason").asText(),

@@ -21,6 +21,19 @@ public record RolloutSpec(Stages stages, AnalysisSettings analysis, OnFailure on
       throw new InvalidInputException("onFailure", "onFailure is required");
     }
     Text.requireText("author", author, 200);
+    if (analysis.judge().isThreshold()) {
+      if (stages.equals(Stages.DEFAULT)) {
+        stages = Stages.DEFAULT_WITH_THRESHOLDS; // 004's thresholds belong to the threshold judge
+      }
+      for (int i = 0; i < stages.size(); i++) {
+        if (stages.get(i).maxErrorRate().isEmpty()) {
+          throw new InvalidInputException("stages[" + i + "].maxErrorRate", "stages[" + i + "] '"
+              + stages.get(i).name() + "' needs a maxErrorRate: the threshold judge fails a stage whose "
+              + "candidate error rate is above it" + (analysis.provider() == AnalysisSettings.Provider.PROMETHEUS
+                  ? " (the prometheus provider judges with thresholds only)" : ""));
+        }
+      }
+    }
   }
 
   /** The five default stages, default analysis, step back on failure, four-eyes on. */

@@ -4,6 +4,7 @@ import io.rollgate.error.InvalidInputException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
@@ -13,13 +14,27 @@ import java.util.Set;
 public record Stages(List<Stage> list) {
   public static final int MAX_STAGES = 20;
 
-  /** The five of origin document 004: 10/25/50/75/100 with its durations, thresholds and approvals. */
+  /**
+   * The five of origin document 004: 10/25/50/75/100 with its durations and approvals, and no
+   * maxErrorRate: under a comparing judge a stage has no absolute ceiling unless the user sets one.
+   */
   public static final Stages DEFAULT = new Stages(List.of(
-      new Stage("canary", 1_000, Duration.ofHours(24), 0.005, false),
-      new Stage("quarter", 2_500, Duration.ofHours(24), 0.004, true),
-      new Stage("half", 5_000, Duration.ofHours(48), 0.003, true),
-      new Stage("most", 7_500, Duration.ofHours(24), 0.002, false),
-      new Stage("full", 10_000, Duration.ZERO, 0.002, true)));
+      new Stage("canary", 1_000, Duration.ofHours(24), OptionalDouble.empty(), false),
+      new Stage("quarter", 2_500, Duration.ofHours(24), OptionalDouble.empty(), true),
+      new Stage("half", 5_000, Duration.ofHours(48), OptionalDouble.empty(), true),
+      new Stage("most", 7_500, Duration.ofHours(24), OptionalDouble.empty(), false),
+      new Stage("full", 10_000, Duration.ZERO, OptionalDouble.empty(), true)));
+
+  /**
+   * 004's thresholds for {@link #DEFAULT}: 0.5/0.4/0.3/0.2/0.2%. They belong to the {@code threshold} judge
+   * only: they are 5×…2× a 0.1% baseline, and below a 1% baseline, where they would roll back every healthy
+   * canary (reference decision-quality §6).
+   */
+  public static final List<Double> THRESHOLDS_004 = List.of(0.005, 0.004, 0.003, 0.002, 0.002);
+
+  /** {@link #DEFAULT} with {@link #THRESHOLDS_004}: what a {@code threshold} rollout without stages gets. */
+  public static final Stages DEFAULT_WITH_THRESHOLDS = new Stages(java.util.stream.IntStream
+      .range(0, DEFAULT.size()).mapToObj(i -> DEFAULT.get(i).withMaxErrorRate(THRESHOLDS_004.get(i))).toList());
 
   public Stages {
     if (list == null || list.isEmpty()) {

@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
 class ReconcilerTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final Duration INTERVAL = AnalysisSettings.DEFAULT_INTERVAL;
+  /** These tests pin 004's rules: value measurements against the default stages' thresholds. */
+  private static final AnalysisSettings THRESHOLD_ANALYSIS = AnalysisSettings.DEFAULT.withJudge(AnalysisSettings.THRESHOLD);
+
+  private static RolloutSpec thresholdSpec() {
+    return new RolloutSpec(Stages.DEFAULT, THRESHOLD_ANALYSIS, OnFailure.STEP_BACK, "alice", false);
+  }
 
   static Measurement healthy(Instant at) {
     return Measurement.Value.ofCounts(at, 1, 1000); // 0.10%
@@ -77,7 +83,7 @@ class ReconcilerTest {
   }
 
   static RolloutSpec spec(OnFailure onFailure, int failureLimit) {
-    return new RolloutSpec(Stages.DEFAULT, AnalysisSettings.DEFAULT.withLimits(100, failureLimit, 4), onFailure,
+    return new RolloutSpec(Stages.DEFAULT, THRESHOLD_ANALYSIS.withLimits(100, failureLimit, 4), onFailure,
         "alice", false);
   }
 
@@ -88,7 +94,7 @@ class ReconcilerTest {
 
   @Test
   void no_advance_before_the_minimum_duration() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     for (int i = 0; i < 95; i++) { // 23h45m of healthy traffic
       assertThat(sim.tick(ReconcilerTest::healthy).decision()).isInstanceOf(Decision.Stay.class);
     }
@@ -127,7 +133,7 @@ class ReconcilerTest {
 
   @Test
   void approval_never_auto_advances_even_after_a_month_of_passing_data() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     assertThat(sim.untilTransition(ReconcilerTest::healthy, 200).decision())
         .isInstanceOf(Decision.AwaitApproval.class);
     Instant awaitingSince = sim.now;
@@ -146,7 +152,7 @@ class ReconcilerTest {
 
   @Test
   void a_high_error_rate_steps_back_one_stage_as_004_does() {
-    RolloutSpec spec = RolloutSpec.defaults("alice");
+    RolloutSpec spec = thresholdSpec();
     RolloutState quarter = at(spec, 1);
     Instant oneHour = T0.plus(Duration.ofHours(1));
     Step s = Reconciler.decide(quarter, oneHour, Optional.of(sick(oneHour)));
@@ -167,7 +173,7 @@ class ReconcilerTest {
 
   @Test
   void step_back_from_stage_3_goes_to_stage_2_and_from_stage_1_rolls_back() {
-    RolloutSpec spec = RolloutSpec.defaults("alice");
+    RolloutSpec spec = thresholdSpec();
     Step fromHalf = Reconciler.decide(at(spec, 2), T0.plusSeconds(60), Optional.of(sick(T0.plusSeconds(60))));
     assertThat(fromHalf.decision()).isInstanceOfSatisfying(Decision.StepBack.class,
         d -> assertThat(d.to().name()).isEqualTo("quarter"));
@@ -222,7 +228,7 @@ class ReconcilerTest {
 
   @Test
   void a_failure_while_awaiting_approval_still_steps_back() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     sim.untilTransition(ReconcilerTest::healthy, 200); // canary passed, awaiting quarter
     sim.apply(Reconciler.advance(sim.state, sim.now, "bob", "canary looks fine"));
     assertThat(sim.state.stage().name()).isEqualTo("quarter");
@@ -236,7 +242,7 @@ class ReconcilerTest {
 
   @Test
   void full_cycle_canary_to_full_with_approvals_in_virtual_time() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     List<String> visited = new ArrayList<>(List.of(sim.state.stage().name()));
     List<Duration> leftAfter = new ArrayList<>();
     for (int guard = 0; guard < 20 && !sim.state.phase().isTerminal(); guard++) {
@@ -269,7 +275,7 @@ class ReconcilerTest {
 
   @Test
   void no_traffic_at_all_never_advances_and_pauses_after_the_stage_duration() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     Step s = sim.untilTransition(ReconcilerTest::quiet, 10_000);
     assertThat(s.decision()).isInstanceOf(Decision.Pause.class);
     assertThat(sim.elapsed()).isEqualTo(Duration.ofHours(24).plus(INTERVAL));
@@ -286,7 +292,7 @@ class ReconcilerTest {
     assertThat(sim.state.analysis().passes()).isZero();
 
     // too few requests is inconclusive too
-    Sim thin = new Sim(RolloutSpec.defaults("alice"));
+    Sim thin = new Sim(thresholdSpec());
     Step t = thin.untilTransition(at -> Measurement.Value.ofCounts(at, 0, 99), 10_000);
     assertThat(t.decision()).isInstanceOf(Decision.Pause.class);
     assertThat(t.decision().reason()).endsWith("latest: only 99 requests, fewer than minSamples 100 (error rate 0.00%))");
@@ -294,7 +300,7 @@ class ReconcilerTest {
 
   @Test
   void four_consecutive_provider_errors_keep_going_the_fifth_pauses_and_a_pass_resets_the_run() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     for (int i = 0; i < 4; i++) {
       assertThat(sim.tick(ReconcilerTest::down).decision()).isInstanceOf(Decision.Stay.class);
     }
@@ -314,7 +320,7 @@ class ReconcilerTest {
 
   @Test
   void resume_keeps_the_time_spent_but_needs_fresh_evidence() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     for (int i = 0; i < 100; i++) { // 25h
       sim.tick(i < 95 ? ReconcilerTest::healthy : ReconcilerTest::down);
     }
@@ -337,7 +343,7 @@ class ReconcilerTest {
 
   @Test
   void a_pass_older_than_one_interval_does_not_advance() {
-    RolloutSpec spec = RolloutSpec.defaults("alice");
+    RolloutSpec spec = thresholdSpec();
     Instant passAt = T0.plus(Duration.ofHours(23));
     Step passed = Reconciler.decide(at(spec, 0), passAt, Optional.of(healthy(passAt)));
     assertThat(passed.decision()).isInstanceOf(Decision.Stay.class);
@@ -374,7 +380,7 @@ class ReconcilerTest {
 
   @Test
   void four_eyes_the_author_may_not_approve_unless_self_approval() {
-    Sim sim = new Sim(RolloutSpec.defaults("alice"));
+    Sim sim = new Sim(thresholdSpec());
     sim.untilTransition(ReconcilerTest::healthy, 200);
     assertThatThrownBy(() -> Reconciler.advance(sim.state, sim.now, "alice", "lgtm"))
         .isInstanceOf(ForbiddenException.class)
@@ -385,7 +391,7 @@ class ReconcilerTest {
     assertThat(bob.state().stage().name()).isEqualTo("quarter");
     assertThat(bob.state().stageStartedAt()).isEqualTo(sim.now);
 
-    RolloutSpec self = new RolloutSpec(Stages.DEFAULT, AnalysisSettings.DEFAULT, OnFailure.STEP_BACK, "alice", true);
+    RolloutSpec self = new RolloutSpec(Stages.DEFAULT, THRESHOLD_ANALYSIS, OnFailure.STEP_BACK, "alice", true);
     Step alice = Reconciler.advance(at(self, 0), T0, "alice", "single-admin install");
     assertThat(alice.decision()).isInstanceOf(Decision.Advance.class);
     assertThat(alice.actor()).isEqualTo("alice");
@@ -397,7 +403,7 @@ class ReconcilerTest {
 
   @Test
   void illegal_manual_transitions_are_refused_naming_both_phases() {
-    RolloutSpec spec = RolloutSpec.defaults("alice");
+    RolloutSpec spec = thresholdSpec();
     RolloutState running = at(spec, 1);
     RolloutState paused = Reconciler.pause(running, T0, "carol", "investigating").state();
     assertThat(paused.phase()).isEqualTo(Phase.PAUSED);

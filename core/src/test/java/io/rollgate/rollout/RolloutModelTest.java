@@ -22,7 +22,10 @@ class RolloutModelTest {
     assertThat(d.list()).extracting(Stage::basisPoints).containsExactly(1000, 2500, 5000, 7500, 10000);
     assertThat(d.list()).extracting(Stage::minDuration).containsExactly(Duration.ofHours(24),
         Duration.ofHours(24), Duration.ofHours(48), Duration.ofHours(24), Duration.ZERO);
-    assertThat(d.list()).extracting(Stage::maxErrorRate).containsExactly(0.005, 0.004, 0.003, 0.002, 0.002);
+    // no ceilings by default: 004's thresholds belong to the threshold judge only
+    assertThat(d.list()).extracting(Stage::maxErrorRate).containsOnly(java.util.OptionalDouble.empty());
+    assertThat(Stages.DEFAULT_WITH_THRESHOLDS.list()).extracting(st -> st.maxErrorRate().getAsDouble())
+        .containsExactly(0.005, 0.004, 0.003, 0.002, 0.002);
     assertThat(d.list()).extracting(Stage::requiresApproval).containsExactly(false, true, true, false, true);
 
     AnalysisSettings a = AnalysisSettings.DEFAULT;
@@ -31,6 +34,8 @@ class RolloutModelTest {
     assertThat(a.minSamples()).isEqualTo(100);
     assertThat(a.failureLimit()).isZero();
     assertThat(a.consecutiveErrorLimit()).isEqualTo(4);
+    assertThat(a.judge()).isEqualTo(io.rollgate.rollout.judge.JudgeSettings.DEFAULT);
+    assertThat(a.judge().judge()).isEqualTo("sequential");
 
     RolloutSpec spec = RolloutSpec.defaults("alice");
     assertThat(spec.onFailure()).isEqualTo(OnFailure.STEP_BACK);
@@ -156,8 +161,8 @@ class RolloutModelTest {
 
   @Test
   void measurements_are_judged_with_a_sentence_naming_the_numbers() {
-    Stage canary = Stages.DEFAULT.get(0);
-    AnalysisSettings a = AnalysisSettings.DEFAULT;
+    Stage canary = Stages.DEFAULT_WITH_THRESHOLDS.get(0);
+    AnalysisSettings a = AnalysisSettings.DEFAULT.withJudge(AnalysisSettings.THRESHOLD);
     assertThat(Judged.of(Measurement.Value.ofCounts(T0, 75, 12_040), 0, canary, a))
         .extracting(Judged::verdict, Judged::reason)
         .containsExactly(Verdict.FAIL, "error rate 0.62% > 0.50% over 12,040 requests");
@@ -185,7 +190,7 @@ class RolloutModelTest {
 
   @Test
   void stage_analysis_counts_keeps_a_bounded_history_and_pass_or_fail_end_an_error_run() {
-    Stage canary = Stages.DEFAULT.get(0);
+    Stage canary = Stages.DEFAULT_WITH_THRESHOLDS.get(0);
     AnalysisSettings a = AnalysisSettings.DEFAULT;
     StageAnalysis s = StageAnalysis.EMPTY;
     s = s.with(Judged.of(new Measurement.ProviderError(T0, "down"), 0, canary, a));

@@ -92,6 +92,15 @@ final class RolloutCommand {
     @Option(names = "--query", paramLabel = "PROMQL",
         description = "Instant query yielding one error rate; {{policy}}, {{rollout}}, {{stage}}, {{variant}} are filled in")
     String query;
+    @Option(names = "--judge", paramLabel = "NAME",
+        description = "How a stage is judged: sequential (default with outcomes: candidate against baseline), "
+            + "threshold (the stages' maxErrorRate only), growthbook, kayenta, peeking; see docs/decision-quality.md")
+    String judge;
+    @Option(names = "--alpha", paramLabel = "A", description = "The judge's false-alarm rate (default 0.05)")
+    Double alpha;
+    @Option(names = "--judge-delta", paramLabel = "D",
+        description = "Relative increase of the error rate the judge tolerates (0.1 = 10%%; default 0)")
+    Double judgeDelta;
     @Option(names = "--min-samples", paramLabel = "N", description = "Fewer requests than this is inconclusive")
     Long minSamples;
     @Option(names = "--failure-limit", paramLabel = "N", description = "Failures tolerated per stage (-1: never fail)")
@@ -121,7 +130,7 @@ final class RolloutCommand {
       }
       Map<String, Object> analysis = body("provider", provider, "intervalSeconds", interval,
           "minSamples", minSamples, "failureLimit", failureLimit, "consecutiveErrorLimit", consecutiveErrorLimit,
-          "prometheusUrl", prometheusUrl, "query", query);
+          "prometheusUrl", prometheusUrl, "query", query, "judge", judge, "alpha", alpha, "delta", judgeDelta);
       if (!analysis.isEmpty()) {
         b.put("analysis", analysis);
       }
@@ -315,7 +324,7 @@ final class RolloutCommand {
     line(b, "stage", (r.path("stageIndex").asInt() + 1) + "/" + r.path("totalStages").asInt() + " "
         + stage.path("name").asText() + " for " + duration(r.path("elapsedSeconds").asLong()) + " of at least "
         + duration(r.path("minDurationSeconds").asLong(stage.path("minDurationSeconds").asLong()))
-        + "; max error rate " + rate(stage.path("maxErrorRate"))
+        + "; " + ceiling(stage)
         + (stage.path("requiresApproval").asBoolean() ? "; needs approval" : ""));
     JsonNode last = r.path("lastAnalysis");
     JsonNode sum = r.path("analysisSummary");
@@ -374,7 +383,7 @@ final class RolloutCommand {
   static String stageDetail(JsonNode r, JsonNode stage) {
     return (r.path("stageIndex").asInt() + 1) + "/" + r.path("totalStages").asInt() + " "
         + stage.path("name").asText() + " (" + pct(stage.path("percentage")) + "%, at least "
-        + duration(stage.path("minDurationSeconds").asLong()) + ", max error rate " + rate(stage.path("maxErrorRate"))
+        + duration(stage.path("minDurationSeconds").asLong()) + ", " + ceiling(stage)
         + (stage.path("requiresApproval").asBoolean() ? ", needs approval" : "") + ")";
   }
 
@@ -392,8 +401,17 @@ final class RolloutCommand {
     return n.decimalValue().stripTrailingZeros().toPlainString();
   }
 
+  /** "max error rate 0.5%", or "no error-rate ceiling" for a stage without one (judged by comparison only). */
+  static String ceiling(JsonNode stage) {
+    JsonNode m = stage.path("maxErrorRate");
+    return m.isNull() || m.isMissingNode() ? "no error-rate ceiling" : "max error rate " + rate(m);
+  }
+
   /** A ratio as a percentage: 0.005 → 0.5%. */
   static String rate(JsonNode n) {
+    if (n.isNull()) {
+      return "none";
+    }
     if (!n.isNumber()) {
       return "?";
     }

@@ -126,7 +126,7 @@ class RolloutCliTest {
 
     String id = p + "-1";
     assertThat(r.out()).isEqualTo("started " + id + ": PROGRESSING at stage 1/5 canary (10%, at least 1d, "
-        + "max error rate 0.5%)\nfollow it: rollgate rollout status " + id + " --watch\n");
+        + "no error-rate ceiling)\nfollow it: rollgate rollout status " + id + " --watch\n");
     JsonNode s = status(id);
     assertThat(s.path("stages").findValuesAsText("name")).containsExactly("canary", "quarter", "half", "most", "full");
     assertThat(s.path("analysis").path("provider").asText()).isEqualTo("outcomes");
@@ -147,7 +147,8 @@ class RolloutCliTest {
 
     var r = ok(rg("rollout", "start", "--policy", p, "--document-file", doc.toString(), "--stages", TWO_STAGES,
         "--interval", "1", "--min-samples", "5", "--failure-limit", "1", "--consecutive-error-limit", "2",
-        "--on-failure", "abort", "--self-approval", "--json"));
+        "--on-failure", "abort", "--self-approval", "--judge", "growthbook", "--alpha", "0.01", "--judge-delta", "0.1",
+        "--json"));
 
     JsonNode s = r.json();
     assertThat(s.path("id").asText()).isEqualTo(p + "-1");
@@ -157,6 +158,9 @@ class RolloutCliTest {
     assertThat(s.path("analysis").path("minSamples").asLong()).isEqualTo(5);
     assertThat(s.path("analysis").path("failureLimit").asLong()).isEqualTo(1);
     assertThat(s.path("analysis").path("consecutiveErrorLimit").asLong()).isEqualTo(2);
+    assertThat(s.path("analysis").path("judge").asText()).isEqualTo("growthbook");
+    assertThat(s.path("analysis").path("alpha").asDouble()).isEqualTo(0.01);
+    assertThat(s.path("analysis").path("delta").asDouble()).isEqualTo(0.1);
     assertThat(s.path("onFailure").asText()).isEqualTo("abort");
     assertThat(s.path("selfApproval").asBoolean()).isTrue();
     assertThat(s.path("candidate")).isEqualTo(Json.parse("{\"max\":3,\"mode\":\"strict\"}", "test"));
@@ -169,6 +173,8 @@ class RolloutCliTest {
         List.of("analysis.minSamples", "--min-samples", "0"),
         List.of("analysis.failureLimit", "--failure-limit=-2"),
         List.of("analysis.provider", "--provider", "nagios"),
+        List.of("analysis.judge", "--judge", "coin-toss"),
+        List.of("analysis.alpha", "--alpha", "1.5"),
         List.of("analysis.prometheusUrl", "--provider", "prometheus", "--query", "up"),
         List.of("onFailure", "--on-failure", "never"),
         List.of("stages[1].percentage", "--stages", "[{\"name\":\"a\",\"percentage\":50,\"minDurationSeconds\":0,"
@@ -224,7 +230,7 @@ class RolloutCliTest {
     List<String> lines = r.out().lines().toList();
     assertThat(lines.get(0)).isEqualTo(id + "  policy " + p + "  PROGRESSING  10% on the candidate");
     assertThat(lines.get(1)).isEqualTo("  stages    [canary 10%] ▸ quarter 25% ▸ half 50% ▸ most 75% ▸ full 100%");
-    assertThat(lines.get(2)).isEqualTo("  stage     1/5 canary for 2h5m of at least 1d; max error rate 0.5%");
+    assertThat(lines.get(2)).isEqualTo("  stage     1/5 canary for 2h5m of at least 1d; no error-rate ceiling");
     assertThat(lines.get(3)).startsWith("  analysis  none yet [0 pass, 0 fail, 0 inconclusive, 0 error]");
     assertThat(lines.get(4)).startsWith("  next      ").endsWith("(outcomes every 15m)");
     assertThat(lines.get(5)).startsWith("  why       ").isEqualTo("  why       " + status(id).path("reason").asText());
@@ -337,8 +343,8 @@ class RolloutCliTest {
     assertThat(server.journalHead()).isEqualTo(head);
 
     var other = ok(rgAs(secondAdmin, "rollout", "advance", id, "--reason", "checked the dashboards"));
-    assertThat(other.out()).startsWith(id + " is PROGRESSING at stage 2/5 quarter (25%, at least 1d, max error rate "
-        + "0.4%, needs approval)\n  why: ");
+    assertThat(other.out()).startsWith(id + " is PROGRESSING at stage 2/5 quarter (25%, at least 1d, no error-rate "
+        + "ceiling, needs approval)\n  why: ");
     JsonNode s = status(id);
     assertThat(s.path("stageIndex").asInt()).isEqualTo(1);
     JsonNode last = s.path("transitions").get(s.path("transitions").size() - 1);
@@ -445,10 +451,17 @@ class RolloutCliTest {
     assertThat(states.get(2)).isEqualTo(status(id));
   }
 
-  /** Reports one second of the candidate's outcomes, moves the clock past the analysis interval and ticks the loop. */
+  /**
+   * Reports one second of outcomes — the candidate's, and at the 50% stage as many for the baseline without
+   * errors, as the sequential judge compares them — moves the clock past the analysis interval and ticks the loop.
+   */
   private static void second(String policy, int success, int error) {
-    var r = server.send("POST", "/api/v1/outcomes", operator, "{\"policy\":\"" + policy
-        + "\",\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "}");
+    boolean half = server.get("/api/v1/rollouts?policy=" + policy + "&active=true", operator).json()
+        .path("rollouts").path(0).path("percentage").asInt() == 50;
+    var r = server.send("POST", "/api/v1/outcomes", operator, "[{\"policy\":\"" + policy
+        + "\",\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "}"
+        + (half ? ",{\"policy\":\"" + policy + "\",\"variant\":\"baseline\",\"success\":" + (success + error) + "}" : "")
+        + "]");
     assertThat(r.status()).as("%s", r).isEqualTo(200);
     server.clock().advance(Duration.ofSeconds(1));
     server.server().rollouts().tick();
@@ -504,7 +517,9 @@ class RolloutCliTest {
     assertThat(lines.get(1)).contains("  ROLLED_BACK  stage 1/2 half 0%  last FAIL  why: ");
     var text = ok(rg("rollout", "status", id)).out();
     assertThat(text).contains("  analysis  FAIL at " + status(id).path("lastAnalysis").path("at").asText()
-        + " (half): error rate 50.00% > 1.00% over 100 requests [0 pass, 1 fail, 0 inconclusive, 0 error]\n");
+        + " (half): sequential: candidate worse than baseline: evidence ratio M = ");
+    assertThat(text).contains("50 candidate errors in 100 requests vs 0 baseline errors in 100, relative risk ≈ ∞ "
+        + "[0 pass, 1 fail, 0 inconclusive, 0 error]\n");
     assertThat(text).contains("  next      none (outcomes every 1s)\n");
     assertThat(text).contains(" rolled_back       reconciler ");
   }

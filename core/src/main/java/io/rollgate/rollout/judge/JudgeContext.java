@@ -44,7 +44,7 @@ public record JudgeContext(Duration window, List<Double> maxErrorRates, long min
   public static JudgeContext of(Stages stages, Duration interval, long minSamples) {
     List<Double> rates = new ArrayList<>(stages.size());
     for (int i = 0; i < stages.size(); i++) {
-      rates.add(stages.get(i).maxErrorRate());
+      rates.add(stages.get(i).maxErrorRate().orElse(1)); // none: no rate is above 100%
     }
     return new JudgeContext(interval, rates, minSamples);
   }

@@ -33,6 +33,11 @@ public record JudgeSettings(String judge, double alpha, double delta) {
     }
   }
 
+  /** True for 004's {@code threshold} judge, the one that reads only the candidate against maxErrorRate. */
+  public boolean isThreshold() {
+    return "threshold".equals(judge);
+  }
+
   /** The judge these settings describe. */
   public Judge create() {
     return switch (judge) {

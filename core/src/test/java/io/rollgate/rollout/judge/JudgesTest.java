@@ -321,7 +321,7 @@ class JudgesTest {
 
   @Test
   void contextFromStagesCarriesTheirThresholds() {
-    JudgeContext ctx = JudgeContext.of(Stages.DEFAULT, MINUTE, 100);
+    JudgeContext ctx = JudgeContext.of(Stages.DEFAULT_WITH_THRESHOLDS, MINUTE, 100);
     assertThat(ctx.maxErrorRates()).containsExactly(0.005, 0.004, 0.003, 0.002, 0.002);
     assertThat(ctx.minRequests()).isEqualTo(100);
     JudgeContext one = JudgeContext.of(Stages.of(new Stage("all", 10_000, Duration.ZERO, 0.01, false)), MINUTE, 1);

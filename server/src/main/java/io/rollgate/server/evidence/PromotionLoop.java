@@ -182,6 +182,10 @@ public final class PromotionLoop implements Consumer<List<JournalEntry>>, AutoCl
         errors++;
         why = e.why();
       }
+      case Measurement.Comparison c -> { // only the outcomes provider compares, and a watch refuses it
+        verdict = "inconclusive";
+        why = "a comparison is not a watch reading: " + c.sentence();
+      }
     }
     ObjectNode reading = Json.object().put("at", now.toString()).put("verdict", verdict).put("reason", why)
         .put("failures", failures).put("consecutiveErrors", errors);

@@ -6,6 +6,7 @@ import io.rollgate.incident.Kind;
 import io.rollgate.incident.Severity;
 import io.rollgate.incident.Signal;
 import io.rollgate.json.Json;
+import io.rollgate.rollout.Reconciler;
 import io.rollgate.rollout.Step;
 import java.util.Optional;
 
@@ -48,6 +49,15 @@ final class Bridges {
           yield Optional.empty(); // an operator pausing is taking care, not a failure
         }
         details.put("rolloutId", p.path("rolloutId").asText());
+        if (Reconciler.SAMPLE_RATIO_MISMATCH.equals(p.path("cause").asText())) {
+          // the cohorts are not what the stage says (a bucketing or reporting bug): the judge cannot be trusted
+          // and someone must look before resuming, so more than a pause for want of evidence; the rollout is
+          // held, so no more users are exposed than before: not a regression's SEV2
+          details.put("cause", Reconciler.SAMPLE_RATIO_MISMATCH);
+          details.set("srm", p.path("srm"));
+          yield Optional.of(new Signal(Kind.ROLLOUT_REGRESSION, Severity.SEV3, e.subject(),
+              "rollout " + p.path("rolloutId").asText() + " held on a sample ratio mismatch: " + reason, details));
+        }
         yield Optional.of(new Signal(Kind.ROLLOUT_REGRESSION, Severity.SEV4, e.subject(),
             "rollout " + p.path("rolloutId").asText() + " paused by its analysis: " + reason, details));
       }

@@ -61,10 +61,14 @@ public final class RolloutMetrics implements Consumer<List<JournalEntry>> {
     s.analysis().latest().ifPresent(j -> measured(id, policy, j.measurement()));
   }
 
-  /** A measurement the loop took; only values move the error-rate gauge. */
+  /** A measurement the loop took; values and comparisons (the candidate's rate in the stage) move the error-rate gauge. */
   public void measured(String id, String policy, io.rollgate.rollout.Measurement m) {
     if (m instanceof io.rollgate.rollout.Measurement.Value v && series.containsKey(id)) {
       errorRate.labelValues(policy, id).set(v.errorRate());
+    }
+    if (m instanceof io.rollgate.rollout.Measurement.Comparison c && series.containsKey(id)
+        && c.stage().candidateRequests() > 0) {
+      errorRate.labelValues(policy, id).set(c.candidateErrorRate());
     }
   }
 

@@ -1,14 +1,15 @@
 package io.rollgate.server.rollout;
 
 import io.rollgate.rollout.Measurement;
-import io.rollgate.rollout.Variant;
 import io.rollgate.server.analysis.AnalysisProvider;
 import io.rollgate.store.rollout.RolloutStore;
 import java.time.Instant;
 
 /**
- * The {@code outcomes} provider: the candidate cohort's error rate from the counters applications
- * report, summed since the current analysis began. No requests is no data, never a 0% pass.
+ * The {@code outcomes} provider: the rollout's judge compares the candidate with the baseline over the
+ * counters applications report, rebuilt from the stored rows at every measurement (see
+ * {@link io.rollgate.rollout.judge.LiveJudge}), with the stage's counts and the split check of the
+ * current analysis. An analysis without a single request reported is no data, not a comparison.
  */
 final class OutcomesProvider implements AnalysisProvider {
   private final RolloutStore store;
@@ -20,8 +21,13 @@ final class OutcomesProvider implements AnalysisProvider {
   @Override
   public Measurement measure(Target t, Instant now) {
     try {
-      long[] c = store.outcomeTotals(t.rolloutId(), Variant.CANDIDATE, t.analysisStartedAt());
-      return Measurement.Value.ofCounts(now, c[1], c[0] + c[1]);
+      Measurement.Comparison c = store.compare(t.rolloutId(), t.analysisStartedAt(), now);
+      if (c.verdict() != io.rollgate.rollout.Verdict.FAIL && c.stage().candidateRequests() == 0
+          && c.stage().baselineRequests() == 0) {
+        // nothing reported in this analysis: say so plainly (a FAIL on earlier stages' evidence still stands)
+        return new Measurement.NoData(now, "no requests reported for either variant since the analysis began");
+      }
+      return c;
     } catch (RuntimeException e) { // the database, not the candidate: an error, never a failure
       return new Measurement.ProviderError(now, "cannot read the outcome counters: " + e.getMessage());
     }

@@ -49,10 +49,20 @@ final class RolloutViews {
       } else {
         state = "pending";
       }
-      out.add(new Views.StageCell(st.name(), st.percentage(), percent(st.maxErrorRate()), st.requiresApproval(),
+      out.add(new Views.StageCell(st.name(), st.percentage(),
+          st.maxErrorRate().isPresent() ? percent(st.maxErrorRate().getAsDouble()) : null, st.requiresApproval(),
           state));
     }
     return out;
+  }
+
+  /** The candidate's error rate a measurement shows; NaN when it has none. */
+  private static double errorRate(Measurement m) {
+    return switch (m) {
+      case Measurement.Value v -> v.errorRate();
+      case Measurement.Comparison c -> c.candidateErrorRate();
+      default -> Double.NaN;
+    };
   }
 
   /** {@code measurements} newest first, as the store returns them. */
@@ -61,9 +71,10 @@ final class RolloutViews {
     java.util.Collections.reverse(ms);
     double max = 0;
     for (Judged j : ms) {
-      max = Math.max(max, stages.get(Math.min(j.stageIndex(), stages.size() - 1)).maxErrorRate());
-      if (j.measurement() instanceof Measurement.Value v) {
-        max = Math.max(max, v.errorRate());
+      max = Math.max(max, stages.get(Math.min(j.stageIndex(), stages.size() - 1)).maxErrorRate().orElse(0));
+      double rate = errorRate(j.measurement());
+      if (!Double.isNaN(rate)) {
+        max = Math.max(max, rate);
       }
     }
     double yMax = max <= 0 ? 0.01 : max * 1.2;
@@ -77,16 +88,18 @@ final class RolloutViews {
     for (int i = 0; i < n; i++) {
       Judged j = ms.get(i);
       double x = PAD_LEFT + (n == 1 ? plotW / 2 : plotW * i / (n - 1));
-      double t = stages.get(Math.min(j.stageIndex(), stages.size() - 1)).maxErrorRate();
+      // a stage without a ceiling (judged by comparison only) draws its threshold at the top edge
+      double t = stages.get(Math.min(j.stageIndex(), stages.size() - 1)).maxErrorRate().orElse(yMax);
       double ty = PAD_Y + plotH * (1 - t / yMax);
       // a step line: the threshold holds until the next measurement's stage
       double x0 = n == 1 ? PAD_LEFT : (i == 0 ? x : PAD_LEFT + plotW * (i - 0.5) / (n - 1));
       double x1 = n == 1 ? CHART_WIDTH - PAD_RIGHT : (i == n - 1 ? x : PAD_LEFT + plotW * (i + 0.5) / (n - 1));
       threshold.append(num(x0)).append(',').append(num(ty)).append(' ').append(num(x1)).append(',').append(num(ty))
           .append(' ');
-      double value = j.measurement() instanceof Measurement.Value v ? v.errorRate() : 0;
+      double measured = errorRate(j.measurement());
+      double value = Double.isNaN(measured) ? 0 : measured;
       double y = PAD_Y + plotH * (1 - value / yMax);
-      if (j.measurement() instanceof Measurement.Value) {
+      if (!Double.isNaN(measured)) {
         rate.append(num(x)).append(',').append(num(y)).append(' ');
       }
       if (j.verdict() == io.rollgate.rollout.Verdict.FAIL) {

@@ -27,7 +27,7 @@ class PromotionFlowTest {
   private static final String ROLLOUT = "\"rollout\":{\"stages\":["
       + "{\"name\":\"half\",\"percentage\":50,\"minDurationSeconds\":3600,\"maxErrorRate\":0.05},"
       + "{\"name\":\"full\",\"percentage\":100,\"minDurationSeconds\":0,\"maxErrorRate\":0.05}],"
-      + "\"analysis\":{\"intervalSeconds\":3600,\"minSamples\":10}";
+      + "\"analysis\":{\"intervalSeconds\":3600,\"minSamples\":10,\"judge\":\"threshold\"}"; // the promotion, not the judge, is under test
 
   private TestServer server;
   private String operator;

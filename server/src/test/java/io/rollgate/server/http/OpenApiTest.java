@@ -599,7 +599,7 @@ class OpenApiTest {
       tour.expect(200, evaluate, "GET", "/api/v1/evaluate/tour-read", admin, null); // no subject: the baseline
       tour.expect(400, evaluate, "GET", "/api/v1/evaluate/tour-read?subject=" + "s".repeat(1_025), admin, null);
 
-      // one interval later the loop has measured: a value where outcomes came, no data elsewhere
+      // one interval later the loop has measured: a judge's comparison where outcomes came, no data elsewhere
       server.clock().advance(java.time.Duration.ofSeconds(900));
       server.server().rollouts().tick();
       String advanced = ids.get("advance");
@@ -615,7 +615,7 @@ class OpenApiTest {
       assertThat(types).contains("rollout.started", "rollout.advanced", "rollout.completed", "rollout.rolled_back",
           "rollout.paused", "rollout.resumed", "rollout.aborted");
       JsonNode measured = tour.expect(200, get, "GET", "/api/v1/rollouts/" + read, admin, null).json();
-      assertThat(measured.path("lastAnalysis").path("kind").asText()).isEqualTo("value");
+      assertThat(measured.path("lastAnalysis").path("kind").asText()).isEqualTo("comparison");
       assertThat(tour.expect(200, get, "GET", "/api/v1/rollouts/" + own, admin, null).json()
           .path("lastAnalysis").path("kind").asText()).isEqualTo("no_data");
       JsonNode completed = tour.expect(200, get, "GET", "/api/v1/rollouts/" + advanced, admin, null).json();

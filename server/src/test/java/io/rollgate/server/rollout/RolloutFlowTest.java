@@ -23,6 +23,8 @@ class RolloutFlowTest {
   private static final Duration HOUR = Duration.ofHours(1);
   /** 004's default stages with hourly analysis, so that a 5-day rollout is ~120 ticks. */
   private static final String HOURLY = "\"analysis\":{\"intervalSeconds\":3600,\"minSamples\":100}";
+  private static final String HOURLY_THRESHOLD =
+      "\"analysis\":{\"intervalSeconds\":3600,\"minSamples\":100,\"judge\":\"threshold\"}";
 
   private TestServer server;
   private String alice; // admin who creates the rollouts
@@ -43,17 +45,27 @@ class RolloutFlowTest {
 
   @Test
   void without_stages_a_rollout_gets_the_five_stages_of_004_and_900_second_outcome_analysis() {
+    put("other", "{\"on\":false}");
     JsonNode r = create("{\"policy\":\"guardian-enforcement\",\"delta\":{\"enforce\":true},\"reason\":\"enforce\"}");
 
     assertThat(r.path("id").asText()).isEqualTo("guardian-enforcement-1");
     assertThat(r.path("phase").asText()).isEqualTo("PROGRESSING");
     List<String> stages = new ArrayList<>();
     r.path("stages").forEach(s -> stages.add(s.path("name").asText() + " " + s.path("percentage").asText() + "% "
-        + s.path("minDurationSeconds").asLong() / 3600 + "h " + s.path("maxErrorRate").asDouble() + " "
+        + s.path("minDurationSeconds").asLong() / 3600 + "h " + s.path("maxErrorRate") + " "
         + s.path("requiresApproval").asBoolean()));
-    assertThat(stages).containsExactly("canary 10% 24h 0.005 false", "quarter 25% 24h 0.004 true",
-        "half 50% 48h 0.003 true", "most 75% 24h 0.002 false", "full 100% 0h 0.002 true");
+    // no ceilings: 004's thresholds belong to the threshold judge (below a 1% baseline they fail every canary)
+    assertThat(stages).containsExactly("canary 10% 24h null false", "quarter 25% 24h null true",
+        "half 50% 48h null true", "most 75% 24h null false", "full 100% 0h null true");
     assertThat(r.path("analysis").path("provider").asText()).isEqualTo("outcomes");
+    assertThat(r.path("analysis").path("judge").asText()).isEqualTo("sequential");
+    assertThat(r.path("analysis").path("alpha").asDouble()).isEqualTo(0.05);
+    assertThat(r.path("analysis").path("delta").asDouble()).isZero();
+    // with the threshold judge, the same request gets 004's thresholds
+    JsonNode t = create("{\"policy\":\"other\",\"delta\":{\"on\":true},\"analysis\":{\"judge\":\"threshold\"}}");
+    List<Double> rates = new ArrayList<>();
+    t.path("stages").forEach(s -> rates.add(s.path("maxErrorRate").asDouble()));
+    assertThat(rates).containsExactly(0.005, 0.004, 0.003, 0.002, 0.002);
     assertThat(r.path("analysis").path("intervalSeconds").asInt()).isEqualTo(900);
     assertThat(r.path("percentage").asInt()).isEqualTo(10);
     assertThat(r.path("author").asText()).isEqualTo("alice");
@@ -90,17 +102,17 @@ class RolloutFlowTest {
     assertThat(approved.status()).as("%s", approved).isEqualTo(200);
     assertThat(approved.json().path("currentStage").path("name").asText()).isEqualTo("quarter");
 
-    hours(24, 1_000, 2); // quarter: 0.2% ≤ 0.4%
+    hours(24, 1_000, 2); // quarter: candidate and baseline both at 0.2%
     assertThat(status(id).path("phase").asText()).isEqualTo("AWAITING_APPROVAL");
     assertThat(action(id, "advance", bob, "quarter fine").status()).isEqualTo(200);
-    hours(48, 2_000, 2); // half: 0.1% ≤ 0.3%, then most needs no approval
+    hours(48, 2_000, 2); // half: both at 0.1%, then most needs no approval
     assertThat(status(id).path("currentStage").path("name").asText()).isEqualTo("most");
     assertThat(status(id).path("phase").asText()).isEqualTo("PROGRESSING");
-    hours(24, 2_000, 1); // most: 0.05% ≤ 0.2%; full needs an approval
+    hours(24, 2_000, 1); // most: both at 0.05%; full needs an approval
     assertThat(status(id).path("phase").asText()).isEqualTo("AWAITING_APPROVAL");
     assertThat(action(id, "advance", bob, "ship it").status()).isEqualTo(200);
     assertThat(status(id).path("percentage").asInt()).isEqualTo(100);
-    hours(1, 2_000, 1); // the 100% stage needs its own passing measurement
+    hours(1, 2_000, 1); // the 100% stage (no baseline left) needs its own passing measurement
 
     JsonNode done = status(id);
     assertThat(done.path("phase").asText()).isEqualTo("COMPLETED");
@@ -123,8 +135,9 @@ class RolloutFlowTest {
 
   @Test
   void a_high_error_rate_steps_back_one_stage_and_then_rolls_everyone_back_to_the_baseline() {
+    // 004's rule, as the threshold judge keeps it: the candidate's error rate against the stage's threshold
     String id = create("{\"policy\":\"guardian-enforcement\",\"delta\":{\"enforce\":true},\"selfApproval\":true,"
-        + HOURLY + "}").path("id").asText();
+        + HOURLY_THRESHOLD + "}").path("id").asText();
     hours(24, 1_000, 1);
     assertThat(action(id, "advance", alice, "self-approved").status()).isEqualTo(200);
 
@@ -135,7 +148,8 @@ class RolloutFlowTest {
     JsonNode stepped = back.path("transitions").get(back.path("transitions").size() - 1);
     assertThat(stepped.path("type").asText()).isEqualTo("rollout.stepped_back");
     assertThat(stepped.path("evidence").path("verdict").asText()).isEqualTo("FAIL");
-    assertThat(stepped.path("evidence").path("reason").asText()).contains("1.96% > 0.40% over 1,020 requests");
+    assertThat(stepped.path("evidence").path("reason").asText())
+        .contains("threshold: candidate error rate 1.96% > maxErrorRate 0.40% (20 errors in 1,020 candidate requests");
 
     hours(1, 1_000, 20); // and at canary: nowhere further back to go
     JsonNode rolled = status(id);
@@ -253,13 +267,15 @@ class RolloutFlowTest {
     assertThat(r.json().path("field").asText()).as("%s", r).isEqualTo(field);
   }
 
-  /** For each of {@code n} hours: applications report outcomes for the candidate, the clock moves, the loop ticks. */
+  /**
+   * For each of {@code n} hours: applications report outcomes as an SDK would — the candidate's, and the
+   * baseline's at the same error rate in the proportion the current stage's share predicts (none at 100%)
+   * — then the clock moves and the loop ticks.
+   */
   private void hours(int n, int success, int error) {
     for (int i = 0; i < n; i++) {
       if (success + error > 0) {
-        var r = server.send("POST", "/api/v1/outcomes", alice, "[{\"policy\":\"guardian-enforcement\","
-            + "\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "},"
-            + "{\"policy\":\"guardian-enforcement\",\"variant\":\"baseline\",\"success\":" + (9 * success) + "}]");
+        var r = server.send("POST", "/api/v1/outcomes", alice, outcomes("guardian-enforcement", success, error));
         if (r.status() == 409) { // the rollout finished during these hours
           return;
         }
@@ -268,6 +284,20 @@ class RolloutFlowTest {
       server.clock().advance(HOUR);
       server.server().rollouts().tick();
     }
+  }
+
+  /** The batch for one report: the candidate's counts and the baseline's, scaled to the current share. */
+  private String outcomes(String policy, int success, int error) {
+    var active = server.get("/api/v1/rollouts?policy=" + policy + "&active=true", alice).json().path("rollouts");
+    double pct = active.isEmpty() ? 100 : active.get(0).path("percentage").asDouble();
+    double scale = (100 - pct) / pct;
+    String candidate = "{\"policy\":\"" + policy + "\",\"variant\":\"candidate\",\"success\":" + success
+        + ",\"error\":" + error + "}";
+    if (scale == 0) {
+      return "[" + candidate + "]";
+    }
+    return "[" + candidate + ",{\"policy\":\"" + policy + "\",\"variant\":\"baseline\",\"success\":"
+        + Math.round(success * scale) + ",\"error\":" + Math.round(error * scale) + "}]";
   }
 
   private JsonNode create(String body) {

@@ -39,7 +39,9 @@ class RolloutMetricsTest {
             .contains((double) s.clock().instant().getEpochSecond());
       });
 
-      s.send("POST", "/api/v1/outcomes", ADMIN, "{\"policy\":\"limits\",\"variant\":\"candidate\",\"success\":99,\"error\":1}");
+      // the sequential judge compares with the baseline: both at 1%, in the stage's 12.5/87.5 split
+      s.send("POST", "/api/v1/outcomes", ADMIN, "[{\"policy\":\"limits\",\"variant\":\"candidate\",\"success\":99,"
+          + "\"error\":1},{\"policy\":\"limits\",\"variant\":\"baseline\",\"success\":693,\"error\":7}]");
       s.clock().advance(Duration.ofSeconds(60));
       s.server().rollouts().tick();
       eventually(s, m -> {
@@ -55,7 +57,7 @@ class RolloutMetricsTest {
 
       s.send("POST", "/api/v1/outcomes", ADMIN, "{\"policy\":\"limits\",\"variant\":\"candidate\",\"success\":50,\"error\":50}");
       s.clock().advance(Duration.ofSeconds(60));
-      s.server().rollouts().tick(); // 50% > 1%: back to canary
+      s.server().rollouts().tick(); // 50% > the 1% ceiling (no baseline at 100% to compare with): back to canary
       eventually(s, m -> {
         assertThat(value(m, "rollgate_rollout_rollbacks_total", "from_stage=\"full\",policy=\"limits\"")).contains(1.0);
         assertThat(value(m, "rollgate_rollout_stage", LABELS)).contains(1.0);

@@ -7,6 +7,7 @@ import io.rollgate.rollout.RolloutJson;
 import io.rollgate.rollout.RolloutSpec;
 import io.rollgate.rollout.RolloutState;
 import io.rollgate.rollout.Stages;
+import io.rollgate.rollout.judge.LiveJudge;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,7 @@ final class RolloutRows {
   private RolloutRows() {}
 
   static final RowMapper<RolloutView> VIEW = (rs, ctx) -> {
-    RolloutSpec spec = RolloutJson.spec(Json.parseStoredObject(rs.getString("spec")));
+    RolloutSpec spec = RolloutJson.storedSpec(Json.parseStoredObject(rs.getString("spec")));
     RolloutState state = new RolloutState(spec, Phase.valueOf(rs.getString("phase")), rs.getInt("stage_index"),
         Instant.ofEpochMilli(rs.getLong("stage_started_at")), Instant.ofEpochMilli(rs.getLong("analysis_started_at")),
         RolloutJson.analysisState(Json.parseStoredObject(rs.getString("analysis"))), rs.getString("reason"));
@@ -161,5 +162,36 @@ final class RolloutRows {
         .bind("id", id).bind("v", variant).bind("from", fromSecond)
         .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)})
         .one();
+  }
+
+  /** The rollout's transitions as the judge's segments: from each transition's second, its stage and share. */
+  static List<LiveJudge.Segment> segments(Handle h, String id) {
+    return h.createQuery("SELECT at, payload FROM rollout_transitions WHERE rollout_id = :id ORDER BY n")
+        .bind("id", id)
+        .map((rs, ctx) -> {
+          var p = Json.parseStoredObject(rs.getString("payload"));
+          int bp = p.path("percentage").decimalValue().movePointRight(2).intValueExact();
+          return new LiveJudge.Segment(Math.floorDiv(rs.getLong("at"), 1000L), p.path("stage").path("index").asInt(), bp);
+        })
+        .list();
+  }
+
+  /** Every second with outcomes up to {@code toSecond}, both variants side by side, oldest first. */
+  static void outcomeSeconds(Handle h, String id, long toSecond, java.util.function.Consumer<LiveJudge.Second> sink) {
+    h.createQuery("""
+            SELECT bucket,
+                   SUM(CASE WHEN variant = 'candidate' THEN success + error ELSE 0 END) AS cn,
+                   SUM(CASE WHEN variant = 'candidate' THEN error ELSE 0 END) AS ce,
+                   SUM(CASE WHEN variant = 'baseline' THEN success + error ELSE 0 END) AS bn,
+                   SUM(CASE WHEN variant = 'baseline' THEN error ELSE 0 END) AS be
+              FROM rollout_outcomes
+             WHERE rollout_id = :id AND bucket <= :to
+             GROUP BY bucket
+             ORDER BY bucket
+            """)
+        .bind("id", id).bind("to", toSecond)
+        .map((rs, ctx) -> new LiveJudge.Second(rs.getLong("bucket"), rs.getLong("cn"), rs.getLong("ce"),
+            rs.getLong("bn"), rs.getLong("be")))
+        .useStream(st -> st.forEach(sink));
   }
 }

@@ -21,6 +21,7 @@ import io.rollgate.rollout.Stage;
 import io.rollgate.rollout.StageAnalysis;
 import io.rollgate.rollout.Step;
 import io.rollgate.rollout.Variant;
+import io.rollgate.rollout.judge.LiveJudge;
 import io.rollgate.store.db.Database;
 import io.rollgate.store.journal.Journal;
 import io.rollgate.store.journal.Tx;
@@ -234,6 +235,11 @@ public final class RolloutStore {
           ? step.state().analysis() : recorded.map(before.state().analysis()::with).orElse(before.state().analysis());
       ObjectNode p = payload(after, decisionName(d), before, d, seen);
       completed.ifPresent(c -> p.put("version", c.version()).put("stateHash", c.stateHash()));
+      if (d instanceof Decision.Pause && step.state().reason().startsWith(Reconciler.SAMPLE_RATIO_MISMATCH + ":")) {
+        // machine-readable for the incident bridge and the dashboard: why, and the split's numbers
+        p.put("cause", Reconciler.SAMPLE_RATIO_MISMATCH);
+        p.set("srm", p.path("evidence").path("srm"));
+      }
       long seq = tx.append(type, before.policy(), step.actor(), p);
       RolloutRows.insertTransition(tx.handle(), before.id(), now, seq, type, step.actor(), Json.write(p));
     }
@@ -327,6 +333,21 @@ public final class RolloutStore {
     return reads.withHandle(h -> RolloutRows.outcomeTotals(h, id, variant.wire(), since.getEpochSecond()));
   }
 
+  /**
+   * The judge's comparison of the candidate with the baseline in rollout {@code id} at {@code now}, rebuilt
+   * from the stored transitions and outcome counters (nothing kept in memory, so a restarted server, or
+   * another one, answers the same); the split and the stage's counts cover the analysis begun at
+   * {@code analysisStartedAt}.
+   */
+  public Measurement.Comparison compare(String id, Instant analysisStartedAt, Instant now) {
+    return reads.inTransaction(h -> { // one snapshot of transitions and counters
+      RolloutView v = RolloutRows.find(h, id).orElseThrow(() -> notFound(id));
+      LiveJudge live = new LiveJudge(v.state().spec(), RolloutRows.segments(h, id), analysisStartedAt);
+      RolloutRows.outcomeSeconds(h, id, now.getEpochSecond(), live::add);
+      return live.result(now);
+    });
+  }
+
   public Optional<RolloutView> get(String id) {
     return reads.withHandle(h -> RolloutRows.find(h, id));
   }
@@ -373,6 +394,8 @@ public final class RolloutStore {
       case Measurement.Value v -> new Measurement.Value(at, v.errorRate(), v.samples());
       case Measurement.NoData n -> new Measurement.NoData(at, n.why());
       case Measurement.ProviderError e -> new Measurement.ProviderError(at, e.why());
+      case Measurement.Comparison c -> new Measurement.Comparison(at, c.judge(), c.verdict(), c.statistic(),
+          c.threshold(), c.sentence(), c.stage(), c.split());
     };
   }
 }

@@ -261,6 +261,49 @@ class RolloutStoreTest {
   }
 
   @Test
+  void the_judges_comparison_is_rebuilt_from_stored_rows_per_stage_and_survives_a_restart() {
+    RolloutView r = rollouts.create(new NewRollout(P, null, doc("{'enforce':true}"), spec("alice", TWO), null));
+    rollouts.recordOutcomes(List.of(new Outcome(P, Variant.CANDIDATE, 99, 1), new Outcome(P, Variant.BASELINE, 891, 9)));
+    fx.clock.advanceSeconds(7);
+    rollouts.act(r.id(), Action.ADVANCE, "bob", "canary fine"); // to 100%, mid-bucket
+    Instant full = rollouts.require(r.id()).state().analysisStartedAt();
+    rollouts.recordOutcomes(List.of(new Outcome(P, Variant.CANDIDATE, 48, 2)));
+    fx.clock.advanceSeconds(20);
+    Instant now = fx.clock.instant();
+
+    Measurement.Comparison c = rollouts.compare(r.id(), full, now);
+    assertThat(c.judge()).isEqualTo("sequential");
+    assertThat(c.verdict()).isEqualTo(Verdict.PASS);
+    assertThat(c.stage()).isEqualTo(new Measurement.Counts(50, 2, 0, 0)); // the 100% stage's analysis only
+    assertThat(c.split().status()).isEqualTo(Measurement.Split.HEALTHY);
+    assertThat(c.sentence()).contains("3 candidate errors in 150 requests vs 9 baseline errors in 900");
+    assertThat(rollouts.compare(r.id(), r.createdAt(), now).stage()).isEqualTo(new Measurement.Counts(150, 3, 900, 9));
+
+    fx.restart();
+    rollouts = fx.rollouts();
+    assertThat(rollouts.compare(r.id(), full, now)).isEqualTo(c);
+  }
+
+  @Test
+  void a_broken_split_pauses_and_the_journal_says_why_with_the_numbers() {
+    RolloutView r = rollouts.create(new NewRollout(P, null, doc("{'enforce':true}"), spec("alice", TWO), null));
+    rollouts.recordOutcomes(List.of(new Outcome(P, Variant.CANDIDATE, 50, 0), new Outcome(P, Variant.BASELINE, 50, 0)));
+    fx.clock.advanceSeconds(10);
+    Measurement.Comparison c = rollouts.compare(r.id(), r.createdAt(), fx.clock.instant());
+    assertThat(c.split().isMismatch()).isTrue();
+
+    RolloutStore.Applied a = rollouts.reconcile(r.id(), Optional.of(c));
+    assertThat(a.rollout().state().phase()).isEqualTo(Phase.PAUSED);
+    JournalEntry e = fx.entries().getLast();
+    assertThat(e.type()).isEqualTo("rollout.paused");
+    assertThat(e.payload().path("cause").asText()).isEqualTo("sample_ratio_mismatch");
+    assertThat(e.payload().path("srm").path("observedCandidate").asLong()).isEqualTo(50);
+    assertThat(e.payload().path("srm").path("expectedCandidate").asDouble()).isEqualTo(10);
+    assertThat(e.payload().path("evidence").path("kind").asText()).isEqualTo("comparison");
+    assertThat(rollouts.measurements(r.id(), 1).getFirst().measurement()).isEqualTo(c);
+  }
+
+  @Test
   void state_and_history_survive_a_restart_and_the_rollout_carries_on() {
     RolloutView r = rollouts.create(new NewRollout(P, null, doc("{'enforce':true}"), spec("alice", TWO), null));
     fx.clock.advanceSeconds(30);
