@@ -115,8 +115,11 @@ final class RolloutViews {
   }
 
   /**
-   * Every check, newest first, with the judge's numbers. Today every measurement is judged by the
-   * threshold judge: the statistic is the error rate, compared with the stage's maxErrorRate.
+   * Every check, newest first, with its judge's numbers. A value measurement (Prometheus, or a rollout
+   * judged by thresholds) is the threshold judge: the statistic is the error rate, compared with the
+   * stage's maxErrorRate. A comparison (the sequential and other comparing judges) carries its judge's
+   * name, statistic, threshold and sentence; when the rollout's verdict differs from the judge's (a
+   * ceiling, too few requests in the stage), the sentence is followed by why.
    */
   static List<Views.Check> checks(List<Judged> newestFirst, Stages stages) {
     List<Views.Check> out = new ArrayList<>();
@@ -124,21 +127,31 @@ final class RolloutViews {
       Stage st = stages.get(Math.min(j.stageIndex(), stages.size() - 1));
       String at = Ui.time(j.measurement().at());
       String verdict = j.verdict().name();
-      String bar = "error rate ≤ " + percent(st.maxErrorRate());
-      // JUDGEWIRE (issue 9, branch judgewire): measurements judged by a sequential judge carry the judge's
-      // name, statistic, threshold and sentence (Measurement.Comparison: judge(), statistic(), threshold(),
-      // sentence(); NaN when there is no number). Add its case here, showing those four as they are; the
-      // compiler points here when that branch is merged, because this switch is exhaustive.
+      String bar = st.maxErrorRate().isPresent() ? "error rate ≤ " + percent(st.maxErrorRate().getAsDouble())
+          : "— (no maxErrorRate)";
       out.add(switch (j.measurement()) {
         case Measurement.Value v -> new Views.Check(at, st.name(), verdict, "threshold", "error rate "
             + percent(v.errorRate()) + (v.samplesKnown() ? " over " + v.samples() + " requests" : ""), bar,
             j.reason());
-        case Measurement.NoData n -> new Views.Check(at, st.name(), verdict, "threshold", "—", bar, j.reason());
-        case Measurement.ProviderError e -> new Views.Check(at, st.name(), verdict, "threshold", "—", bar,
-            j.reason());
+        case Measurement.Comparison c -> new Views.Check(at, st.name(), verdict, c.judge(), number(c.statistic()),
+            number(c.threshold()), j.reason().equals(c.judge() + ": " + c.sentence()) ? c.sentence()
+                : c.sentence() + " — " + verdict + ": " + j.reason());
+        case Measurement.NoData n -> new Views.Check(at, st.name(), verdict, "—", "—", bar, j.reason());
+        case Measurement.ProviderError e -> new Views.Check(at, st.name(), verdict, "—", "—", bar, j.reason());
       });
     }
     return out;
+  }
+
+  /** A judge's number with four significant digits; "—" when it has none (NaN). */
+  static String number(double d) {
+    if (Double.isNaN(d)) {
+      return "—";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "∞" : "−∞";
+    }
+    return new java.math.BigDecimal(d).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
   static Views.TransitionRow transition(Transition t) {

@@ -54,7 +54,8 @@ class DashboardBrowserTest {
       + "{\"name\":\"half\",\"percentage\":50,\"minDurationSeconds\":60,\"maxErrorRate\":0.03,\"requiresApproval\":true},"
       + "{\"name\":\"most\",\"percentage\":75,\"minDurationSeconds\":60,\"maxErrorRate\":0.02},"
       + "{\"name\":\"full\",\"percentage\":100,\"minDurationSeconds\":0,\"maxErrorRate\":0.02}],"
-      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10}";
+      // the thresholds judge: this test watches the page follow a rollout, not a judge (UiHttpTest has the sequential one)
+      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10,\"judge\":\"threshold\"}";
 
   private TestServer server;
   private ChromeDriver driver;
@@ -144,8 +145,8 @@ class DashboardBrowserTest {
     assertThat(js("return window.rollgateMarker;")).isEqualTo("no reload");
     assertThat(text("share")).isEqualTo("25%");
     // every check with its judge, statistic, threshold and sentence
-    assertThat(text("checks")).contains("threshold", "error rate 0.50% over 1005 requests", "error rate ≤ 5.00%",
-        "error rate 0.50% ≤ 5.00%");
+    assertThat(text("checks")).as("%s", server.get("/api/v1/rollouts/" + rolloutId, alice).body())
+        .contains("threshold", "0.004975", "0.05", "candidate error rate 0.50% ≤ maxErrorRate 5.00%");
     assertThat((Long) js("return document.querySelectorAll('svg.chart circle.dot').length;")).isPositive();
     screenshot("rollout");
 
@@ -425,12 +426,22 @@ class DashboardBrowserTest {
     return (String) js("const e = document.getElementById('" + id + "'); return e ? e.textContent.trim() : null;");
   }
 
-  /** One analysis interval: the SDKs' outcomes, the clock past the interval, one reconciler pass. */
+  /**
+   * One analysis interval: the SDKs' outcomes (the candidate's, and the baseline's at the same error rate
+   * in the proportion the current stage's share predicts, so that the split is healthy), the clock past
+   * the interval, one reconciler pass.
+   */
   private void tick(int success, int error) {
+    // reported mid-interval: the threshold judge reads the last interval's 10 s buckets, which must hold them
+    server.clock().advance(Duration.ofSeconds(30));
+    double pct = server.get("/api/v1/rollouts/" + rolloutId, alice).json().path("percentage").asDouble();
+    double scale = (100 - pct) / pct;
     var r = server.send("POST", "/api/v1/outcomes", alice, "[{\"policy\":\"guardian-enforcement\","
-        + "\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "}]");
+        + "\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "},"
+        + "{\"policy\":\"guardian-enforcement\",\"variant\":\"baseline\",\"success\":" + Math.round(success * scale)
+        + ",\"error\":" + Math.round(error * scale) + "}]");
     assertThat(r.status()).as("%s", r).isEqualTo(200);
-    server.clock().advance(Duration.ofSeconds(61));
+    server.clock().advance(Duration.ofSeconds(31));
     server.server().rollouts().tick();
   }
 

@@ -352,6 +352,30 @@ class UiHttpTest {
     assertThat(body.indexOf("session soak-2")).as("most recent session first").isLessThan(body.indexOf("session soak-1"));
   }
 
+  @Test
+  void the_rollout_page_shows_the_sequential_judges_statistic_threshold_and_sentence_at_every_check() {
+    seed("judged");
+    var r = server.send("POST", "/api/v1/rollouts", alice, "{\"policy\":\"judged\",\"delta\":{\"n\":2},"
+        + "\"reason\":\"try it\",\"stages\":[{\"name\":\"canary\",\"percentage\":10,\"minDurationSeconds\":60},"
+        + "{\"name\":\"full\",\"percentage\":100,\"minDurationSeconds\":0}],"
+        + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10}}");
+    assertThat(r.status()).as("%s", r).isEqualTo(201);
+    String id = r.json().path("id").asText();
+    assertThat(server.send("POST", "/api/v1/outcomes", alice, "[{\"policy\":\"judged\",\"variant\":\"candidate\","
+        + "\"success\":995,\"error\":5},{\"policy\":\"judged\",\"variant\":\"baseline\",\"success\":8955,"
+        + "\"error\":45}]").status()).isEqualTo(200);
+    server.clock().advance(Duration.ofSeconds(61));
+    server.server().rollouts().tick();
+    var m = server.get("/api/v1/rollouts/" + id, alice).json().path("measurements").get(0);
+    assertThat(m.path("judge").asText()).as("%s", m).isEqualTo("sequential");
+    String body = get("/ui/rollouts/" + id, cookie(login(alice))).body();
+    assertThat(body).contains("id=\"checks\"", "<td>sequential</td>");
+    String text = body.replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", "\"").replace("&quot;", "\"")
+        .replace("&#39;", "'").replace("&amp;", "&");
+    assertThat(text).contains(m.path("sentence").asText(), "<td>" + RolloutViews.number(m.path("threshold").asDouble())
+        + "</td>");
+  }
+
   // ---- helpers ----
 
   /** A policy with two versions and an open incident whose source is that policy; returns the incident's id. */
