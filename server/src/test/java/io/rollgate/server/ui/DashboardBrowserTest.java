@@ -54,7 +54,7 @@ class DashboardBrowserTest {
       + "{\"name\":\"half\",\"percentage\":50,\"minDurationSeconds\":60,\"maxErrorRate\":0.03,\"requiresApproval\":true},"
       + "{\"name\":\"most\",\"percentage\":75,\"minDurationSeconds\":60,\"maxErrorRate\":0.02},"
       + "{\"name\":\"full\",\"percentage\":100,\"minDurationSeconds\":0,\"maxErrorRate\":0.02}],"
-      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10}";
+      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10,\"judge\":\"threshold\"}"; // candidate-only reports: the page, not the judge, is under test
 
   private TestServer server;
   private ChromeDriver driver;
