@@ -54,7 +54,7 @@ class DashboardBrowserTest {
       + "{\"name\":\"half\",\"percentage\":50,\"minDurationSeconds\":60,\"maxErrorRate\":0.03,\"requiresApproval\":true},"
       + "{\"name\":\"most\",\"percentage\":75,\"minDurationSeconds\":60,\"maxErrorRate\":0.02},"
       + "{\"name\":\"full\",\"percentage\":100,\"minDurationSeconds\":0,\"maxErrorRate\":0.02}],"
-      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10,\"judge\":\"threshold\"}"; // candidate-only reports: the page, not the judge, is under test
+      + "\"analysis\":{\"intervalSeconds\":60,\"minSamples\":10}";
 
   private TestServer server;
   private ChromeDriver driver;
@@ -289,8 +289,7 @@ class DashboardBrowserTest {
 
   /** One analysis interval: the SDKs' outcomes, the clock past the interval, one reconciler pass. */
   private void tick(int success, int error) {
-    var r = server.send("POST", "/api/v1/outcomes", alice, "[{\"policy\":\"guardian-enforcement\","
-        + "\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "}]");
+    var r = server.reportOutcomes(alice, "guardian-enforcement", success, error);
     assertThat(r.status()).as("%s", r).isEqualTo(200);
     server.clock().advance(Duration.ofSeconds(61));
     server.server().rollouts().tick();
