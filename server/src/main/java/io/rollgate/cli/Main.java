@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         PromotionCommand.class,
         DemoCommand.class,
         ClusterCommand.class,
+        BackupCommand.Backup.class, BackupCommand.Restore.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
