@@ -29,6 +29,9 @@ final class BackupCommand {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The backup file; must not exist")
     Path out;
 
+    @Option(names = "--json", description = "Print the result as JSON")
+    boolean json;
+
     @Override
     public Integer call() {
       SqliteBackup.Result r;
@@ -37,7 +40,7 @@ final class BackupCommand {
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new CliException(2, e.getMessage());
       }
-      return report(spec, "backed up " + dataDir.resolve(SqliteBackup.DB_FILE) + " to " + r.file(), r);
+      return report(spec, json, "backed up " + dataDir.resolve(SqliteBackup.DB_FILE) + " to " + r.file(), r);
     }
   }
 
@@ -56,6 +59,9 @@ final class BackupCommand {
         + "it must not hold a database (rollgate.db, -wal, -shm)")
     Path dataDir;
 
+    @Option(names = "--json", description = "Print the result as JSON")
+    boolean json;
+
     @Override
     public Integer call() {
       SqliteBackup.Result r;
@@ -64,17 +70,36 @@ final class BackupCommand {
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new CliException(2, e.getMessage());
       }
-      if (!r.chain().ok()) {
+      if (!r.chain().ok() && !json) {
         spec.commandLine().getErr().println("rollgate: not restored: the journal chain of " + from
             + " does not verify at entry " + r.chain().firstBadSeq() + ": " + r.chain().problem());
         return 1;
       }
-      return report(spec, "restored " + from + " into " + r.file(), r);
+      if (!r.chain().ok()) {
+        return report(spec, true, "not restored", r);
+      }
+      return report(spec, json, "restored " + from + " into " + r.file(), r);
     }
   }
 
-  private static int report(picocli.CommandLine.Model.CommandSpec spec, String what, SqliteBackup.Result r) {
+  private static int report(picocli.CommandLine.Model.CommandSpec spec, boolean json, String what, SqliteBackup.Result r) {
     ChainVerifier.Result chain = r.chain();
+    if (json) {
+      var node = io.rollgate.json.Json.mapper().createObjectNode();
+      node.put("file", r.file().toString());
+      node.put("bytes", r.bytes());
+      node.put("chainOk", chain.ok());
+      node.put("entries", chain.entries());
+      node.put("headHash", chain.headHash());
+      if (chain.firstBadSeq() != null) {
+        node.put("firstBadSeq", chain.firstBadSeq());
+      } else {
+        node.putNull("firstBadSeq");
+      }
+      node.put("problem", chain.problem());
+      spec.commandLine().getOut().println(node.toPrettyString());
+      return chain.ok() ? 0 : 1;
+    }
     if (!chain.ok()) {
       spec.commandLine().getErr().println("rollgate: " + what + " (" + r.bytes() + " bytes), but its journal chain "
           + "does not verify at entry " + chain.firstBadSeq() + ": " + chain.problem());

@@ -139,6 +139,14 @@ class BackupRestoreTest {
       assertThat(restore.code()).isEqualTo(1);
       assertThat(restore.err()).contains("not restored: the journal chain of " + file + " does not verify at entry 2");
       assertThat(fresh.resolve("rollgate.db")).doesNotExist();
+
+      Run json = cli("restore", "--from", file.toString(), "--data-dir", fresh.toString(), "--json");
+      assertThat(json.code()).isEqualTo(1);
+      var node = io.rollgate.json.Json.mapper().readTree(json.out());
+      assertThat(node.path("chainOk").asBoolean()).isFalse();
+      assertThat(node.path("firstBadSeq").asLong()).isEqualTo(2);
+      assertThat(node.path("problem").asText()).isNotBlank();
+      assertThat(fresh.resolve("rollgate.db")).doesNotExist();
     }
   }
 
