@@ -57,14 +57,23 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path java, Path serverJar, List<String> jvmOptions, Path dataDir, String adminToken,
       Path log, Duration timeout) throws IOException, InterruptedException {
+    return start(java, serverJar, jvmOptions, List.of("--data-dir", dataDir.toString()), adminToken, log, timeout);
+  }
+
+  /**
+   * As above, with {@code serveArgs} after {@code serve --host 127.0.0.1 --port 0}: a data directory, or
+   * {@code --db jdbc:postgresql://…} (credentials in the URL) and {@code --lease} for a replica.
+   */
+  static ServerProcess start(Path java, Path serverJar, List<String> jvmOptions, List<String> serveArgs,
+      String adminToken, Path log, Duration timeout) throws IOException, InterruptedException {
     if (!Files.isRegularFile(serverJar)) {
       throw new IOException(serverJar + " does not exist; build it with ./mvnw -B -q -pl bench -am package -DskipTests");
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(java.toString());
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-jar", serverJar.toString(), "serve", "--host", "127.0.0.1", "--port", "0",
-        "--data-dir", dataDir.toString()));
+    cmd.addAll(List.of("-jar", serverJar.toString(), "serve", "--host", "127.0.0.1", "--port", "0"));
+    cmd.addAll(serveArgs);
     var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("ROLLGATE_ADMIN_TOKEN", adminToken);
     pb.environment().remove("ROLLGATE_DB_USER");
@@ -175,6 +184,25 @@ final class ServerProcess implements AutoCloseable {
       throw new IOException(jcmd + " " + pid() + " " + command + " exited " + p.exitValue() + ": " + text);
     }
     return text;
+  }
+
+  /** kill -9: the process ends at once, its sockets with it; waits (bounded) until it is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) with the {@code kill} command. */
+  void signal(String signal) throws IOException, InterruptedException {
+    Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).redirectErrorStream(true).start();
+    if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + pid() + " failed: "
+          + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  boolean alive() {
+    return process.isAlive();
   }
 
   /** SIGTERM (the server drains and stops), then a forced kill after 20 s. */

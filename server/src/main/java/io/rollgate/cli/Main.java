@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         ClusterCommand.class,
         GateCommand.class,
         SoakCommand.class,
+        BackupCommand.Backup.class, BackupCommand.Restore.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -397,7 +397,8 @@ class CliTest {
     boolean client = spec.getCommandSpec().mixins().values().stream()
         .anyMatch(m -> m.userObject() instanceof ClientOptions);
     boolean leaf = spec.getSubcommands().isEmpty();
-    boolean local = path.equals(List.of("simulate")); // needs no server, but speaks --json like the rest
+    // need no server, but speak --json like the rest
+    boolean local = List.of(List.of("simulate"), List.of("backup"), List.of("restore")).contains(path);
     if (leaf && !path.equals(List.of("serve")) && !path.equals(List.of("help"))) {
       assertThat(client || local).as("rollgate %s is a client command", path).isTrue();
       assertThat(spec.getCommandSpec().findOption("--json")).as("--json on %s", path).isNotNull();

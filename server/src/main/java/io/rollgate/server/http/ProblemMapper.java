@@ -80,6 +80,14 @@ final class ProblemMapper {
           status == 413 ? "body" : null));
     });
     app.exception(Exception.class, (e, ctx) -> {
+      String lost = databaseUnavailable(e);
+      if (lost != null) { // a restart or failover of the database: the pools reconnect, the client retries
+        log.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), lost);
+        ctx.header("Retry-After", "5");
+        send(ctx, new Problem(Problem.BASE + "database-unavailable", "Database unavailable", 503,
+            "the database cannot be reached right now; retry: " + lost, ctx.path(), null, 5L));
+        return;
+      }
       log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
       send(ctx, Problem.of(500, "internal", "Internal error",
           "an unexpected error occurred; the server log has the details", ctx.path(), null));
@@ -96,6 +104,23 @@ final class ProblemMapper {
             ctx.method() + " is not allowed on " + ctx.path(), ctx.path(), null));
       }
     });
+  }
+
+  /**
+   * The reason, when {@code e} was caused by a lost or refused database connection (SQLSTATE class 08,
+   * connection exception; 57P01-57P03, the server shutting down or starting; a pool timeout), else null.
+   */
+  static String databaseUnavailable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException) {
+        return t.getMessage();
+      }
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+        return "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage();
+      }
+    }
+    return null;
   }
 
   /** Javalin names the methods a path does have in the 405's details (the key depends on content negotiation). */

@@ -275,7 +275,7 @@ class RolloutFlowTest {
   private void hours(int n, int success, int error) {
     for (int i = 0; i < n; i++) {
       if (success + error > 0) {
-        var r = server.send("POST", "/api/v1/outcomes", alice, outcomes("guardian-enforcement", success, error));
+        var r = server.reportOutcomes(alice, "guardian-enforcement", success, error);
         if (r.status() == 409) { // the rollout finished during these hours
           return;
         }
@@ -284,20 +284,6 @@ class RolloutFlowTest {
       server.clock().advance(HOUR);
       server.server().rollouts().tick();
     }
-  }
-
-  /** The batch for one report: the candidate's counts and the baseline's, scaled to the current share. */
-  private String outcomes(String policy, int success, int error) {
-    var active = server.get("/api/v1/rollouts?policy=" + policy + "&active=true", alice).json().path("rollouts");
-    double pct = active.isEmpty() ? 100 : active.get(0).path("percentage").asDouble();
-    double scale = (100 - pct) / pct;
-    String candidate = "{\"policy\":\"" + policy + "\",\"variant\":\"candidate\",\"success\":" + success
-        + ",\"error\":" + error + "}";
-    if (scale == 0) {
-      return "[" + candidate + "]";
-    }
-    return "[" + candidate + ",{\"policy\":\"" + policy + "\",\"variant\":\"baseline\",\"success\":"
-        + Math.round(success * scale) + ",\"error\":" + Math.round(error * scale) + "}]";
   }
 
   private JsonNode create(String body) {

@@ -110,6 +110,23 @@ public final class TestServer implements AutoCloseable {
     return send("GET", path, token, (byte[]) null);
   }
 
+  /**
+   * Reports one interval's outcomes for {@code policy}'s active rollout as the SDKs would: the
+   * candidate's counts, and the baseline's scaled to the current split (none at 100%), so that the
+   * sample-ratio check sees a healthy split. A 409 means no rollout is active any more.
+   */
+  public Response reportOutcomes(String token, String policy, int success, int error) {
+    var active = get("/api/v1/rollouts?policy=" + policy + "&active=true", token).json().path("rollouts");
+    double pct = active.isEmpty() ? 100 : active.get(0).path("percentage").asDouble();
+    double scale = (100 - pct) / pct;
+    String candidate = "{\"policy\":\"" + policy + "\",\"variant\":\"candidate\",\"success\":" + success
+        + ",\"error\":" + error + "}";
+    String body = scale == 0 ? "[" + candidate + "]"
+        : "[" + candidate + ",{\"policy\":\"" + policy + "\",\"variant\":\"baseline\",\"success\":"
+            + Math.round(success * scale) + ",\"error\":" + Math.round(error * scale) + "}]";
+    return send("POST", "/api/v1/outcomes", token, body);
+  }
+
   public Response send(String method, String path, String token, String body) {
     return send(method, path, token, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
   }

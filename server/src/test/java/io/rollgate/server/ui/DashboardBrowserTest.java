@@ -434,12 +434,7 @@ class DashboardBrowserTest {
   private void tick(int success, int error) {
     // reported mid-interval: the threshold judge reads the last interval's 10 s buckets, which must hold them
     server.clock().advance(Duration.ofSeconds(30));
-    double pct = server.get("/api/v1/rollouts/" + rolloutId, alice).json().path("percentage").asDouble();
-    double scale = (100 - pct) / pct;
-    var r = server.send("POST", "/api/v1/outcomes", alice, "[{\"policy\":\"guardian-enforcement\","
-        + "\"variant\":\"candidate\",\"success\":" + success + ",\"error\":" + error + "},"
-        + "{\"policy\":\"guardian-enforcement\",\"variant\":\"baseline\",\"success\":" + Math.round(success * scale)
-        + ",\"error\":" + Math.round(error * scale) + "}]");
+    var r = server.reportOutcomes(alice, "guardian-enforcement", success, error);
     assertThat(r.status()).as("%s", r).isEqualTo(200);
     server.clock().advance(Duration.ofSeconds(31));
     server.server().rollouts().tick();

@@ -56,6 +56,10 @@ public final class LeaderElector implements AutoCloseable {
   private volatile long observedEpoch;
   private volatile String observedLeader;
   private final AtomicLong changes = new AtomicLong();
+  /** The lock connection's application_name is this plus the replica id. */
+  static final String APPLICATION_PREFIX = "rollgate-leader-";
+  private int unrecordedPid; // guarded by lock: a lock holder seen that is not the recorded leader
+  private Instant unrecordedSince = Instant.EPOCH; // guarded by lock
 
   public LeaderElector(Database db, Journal journal, String replicaId, InstantSource clock, Duration lease) {
     this.db = Objects.requireNonNull(db, "db");
@@ -261,23 +265,65 @@ public final class LeaderElector implements AutoCloseable {
    * The lock is held but its lease ran out: its holder is paused or hung with its session alive.
    * Ends that session, in the same statement that checks the lease, so that a holder that renewed
    * meanwhile is left alone. The next round takes the lock.
+   *
+   * <p>Only the session of the <em>recorded</em> leader (its lock connection is named after its
+   * replica id) is ended for an expired lease. A holder that has just taken the lock and is still
+   * recording its election holds it under an old, expired lease too; ending it there made two
+   * candidates depose each other and left the cluster without a leader for a round (seen with
+   * {@code ReplicaBench failover}). A holder that stays unrecorded for a whole lease of this
+   * replica's observation is stuck (stopped between taking the lock and recording) and is ended.
    */
   private void terminateExpiredHolder(Connection c) throws SQLException {
+    Instant now = clock.instant();
+    int pid = 0;
+    boolean recorded = false;
     try (var st = c.prepareStatement("""
-        SELECT l.pid, pg_terminate_backend(l.pid)
-        FROM pg_locks l, cluster_leader c
-        WHERE c.id = 1 AND c.lease_until < ?
-          AND l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        SELECT l.pid, a.application_name = ? || c.leader_id
+        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, cluster_leader c
+        WHERE c.id = 1 AND l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.pid <> pg_backend_pid()""")) {
       st.setQueryTimeout(queryTimeoutSeconds());
-      st.setLong(1, clock.instant().toEpochMilli());
+      st.setString(1, APPLICATION_PREFIX);
       st.setLong(2, LOCK_KEY >>> 32);
       st.setLong(3, LOCK_KEY & 0xffffffffL);
       try (var rs = st.executeQuery()) {
-        while (rs.next()) {
+        if (rs.next()) {
+          pid = rs.getInt(1);
+          recorded = rs.getBoolean(2);
+        }
+      }
+    }
+    if (pid == 0 || recorded) {
+      unrecordedPid = 0;
+      if (pid != 0) {
+        terminateIfLeaseExpired(c, pid, now);
+      }
+      return;
+    }
+    if (pid != unrecordedPid) {
+      unrecordedPid = pid;
+      unrecordedSince = now;
+      return;
+    }
+    if (Duration.between(unrecordedSince, now).compareTo(lease) >= 0) {
+      log.warn("cluster: backend pid {} has held the leader lock for {} s without recording an election; "
+          + "terminating its session", pid, lease.toSeconds());
+      terminateIfLeaseExpired(c, pid, now);
+      unrecordedPid = 0;
+    }
+  }
+
+  private void terminateIfLeaseExpired(Connection c, int pid, Instant now) throws SQLException {
+    try (var st = c.prepareStatement(
+        "SELECT pg_terminate_backend(?) FROM cluster_leader WHERE id = 1 AND lease_until < ?")) {
+      st.setQueryTimeout(queryTimeoutSeconds());
+      st.setInt(1, pid);
+      st.setLong(2, now.toEpochMilli());
+      try (var rs = st.executeQuery()) {
+        if (rs.next() && rs.getBoolean(1)) {
           log.warn("cluster: the leader's lease ran out while it still holds the lock; terminated its session "
-              + "(backend pid {}) so that another replica can take over", rs.getInt(1));
+              + "(backend pid {}) so that another replica can take over", pid);
         }
       }
     }
@@ -285,7 +331,8 @@ public final class LeaderElector implements AutoCloseable {
 
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
-      connection = db.dedicatedConnection("leader");
+      // named after this replica, so that candidates can tell the recorded leader's session (above)
+      connection = db.dedicatedConnection(APPLICATION_PREFIX.substring("rollgate-".length()) + replicaId);
     }
     return connection;
   }

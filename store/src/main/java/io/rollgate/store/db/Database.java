@@ -9,6 +9,9 @@ import java.sql.SQLException;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,14 +131,43 @@ public final class Database implements AutoCloseable {
   }
 
   private static void migrate(DataSource ds, Dialect dialect) {
-    var result = Flyway.configure()
+    var flyway = Flyway.configure()
         .dataSource(ds)
         .locations("classpath:" + dialect.migrations())
         .loggers("slf4j")
-        .load()
-        .migrate();
+        .load();
+    refuseNewerSchema(flyway.info());
+    var result = flyway.migrate();
     log.info("database schema at version {} ({} migrations applied now)",
         result.targetSchemaVersion, result.migrationsExecuted);
+  }
+
+  /**
+   * Flyway by default ignores applied migrations it does not know ("future" ones) and starts anyway;
+   * an older Rollgate on a newer schema could then misread rows or journal entries it has no code for.
+   * So a downgrade stops here, naming both versions.
+   */
+  private static void refuseNewerSchema(MigrationInfoService info) {
+    MigrationInfo newest = null;
+    String known = "none";
+    for (MigrationInfo m : info.all()) {
+      if (m.getVersion() == null) {
+        continue;
+      }
+      if (m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED) {
+        if (newest == null || m.getVersion().isNewerThan(newest.getVersion())) {
+          newest = m;
+        }
+      } else if (m.getState().isResolved()) {
+        known = m.getVersion().getVersion();
+      }
+    }
+    if (newest != null) {
+      throw new IllegalStateException("database schema is at version " + newest.getVersion() + " ("
+          + newest.getScript() + "), newer than this Rollgate: this Rollgate knows versions up to " + known
+          + ". A downgrade is not supported: run the newer release, or restore the backup taken before the upgrade "
+          + "(docs/operations/upgrade.md)");
+    }
   }
 
   public Dialect dialect() {

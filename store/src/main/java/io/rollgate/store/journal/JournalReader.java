@@ -69,6 +69,15 @@ public final class JournalReader {
    * result names the first bad entry.
    */
   public ChainVerifier.Result verifyAfter(long afterSeq, String afterHash) {
+    return verifyAfter(reads, afterSeq, afterHash);
+  }
+
+  /** A full verification of the journal in any Rollgate database, e.g. a backup copy opened on its own. */
+  public static ChainVerifier.Result verify(Jdbi db) {
+    return verifyAfter(db, 0, JournalEntry.GENESIS_HASH);
+  }
+
+  private static ChainVerifier.Result verifyAfter(Jdbi reads, long afterSeq, String afterHash) {
     return reads.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
       Head head = h.createQuery("SELECT seq, hash FROM journal_head WHERE id = 1")
           .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))

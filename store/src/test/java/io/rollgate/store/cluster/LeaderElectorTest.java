@@ -76,6 +76,34 @@ class LeaderElectorTest {
   }
 
   @Test
+  void a_holder_still_recording_its_election_is_not_deposed_for_the_old_leaders_expired_lease() throws Exception {
+    a.step();
+    assertThat(a.isLeader()).isTrue();
+    terminate(a.backendPid()); // A's session dies: the lock is free, A's lease stays recorded
+    // replica X takes the lock and has not yet recorded its election (the window ReplicaBench hit)
+    try (Connection x = dbA.dedicatedConnection("leader-replica-x"); var st = x.createStatement()) {
+      try (var rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LeaderElector.LOCK_KEY + ")")) {
+        rs.next();
+        assertThat(rs.getBoolean(1)).isTrue();
+      }
+      clock.advance(LEASE.plusSeconds(1)); // A's recorded lease has run out
+      b.step();
+      assertThat(b.isLeader()).isFalse();
+      try (var rs = st.executeQuery("SELECT 1")) {
+        assertThat(rs.next()).as("X's session survives B's round").isTrue();
+      }
+      // but a holder that never records an election within a lease is stuck: B ends its session
+      clock.advance(LEASE);
+      b.step();
+      assertThatThrownBy(() -> st.executeQuery("SELECT 1")).as("X's session was terminated")
+          .isInstanceOf(java.sql.SQLException.class);
+    }
+    b.step();
+    assertThat(b.isLeader()).isTrue();
+    assertThat(b.epoch()).isEqualTo(2);
+  }
+
+  @Test
   void one_replica_leads_and_its_actions_commit_under_its_epoch() {
     a.step();
     b.step();
