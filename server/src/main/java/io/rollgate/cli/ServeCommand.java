@@ -123,6 +123,7 @@ final class ServeCommand implements Callable<Integer> {
     }, "rollgate-shutdown"));
     var out = spec.commandLine().getOut();
     out.println("Rollgate listening on http://" + host + ":" + server.port());
+    out.println("Dashboard: http://" + host + ":" + server.port() + "/ui/ (sign in with an API token)");
     out.flush();
     stop.await();
     if (signals) {
